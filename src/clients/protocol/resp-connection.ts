@@ -1,0 +1,74 @@
+/**
+ * A RESP client over any connection (a host connection in the simulator or workers, a socket in Node):
+ * sends commands, matches replies to them in order, and resolves each call with the parsed reply and its raw
+ * bytes. The building block for test clients, lesson checks, benchmarks and the smart cluster clients.
+ */
+import { ReplyParser, type Reply } from '../../engine/resp/reply-parser.ts';
+import type { ByteString } from '../../engine/types/bytes.ts';
+import { encodeCommand } from './encode-command.ts';
+
+export interface ByteConnection {
+  send(bytes: Uint8Array): void;
+  onData(cb: (bytes: Uint8Array) => void): void;
+  onClose(cb: () => void): void;
+  close(): void;
+}
+
+export interface ReplyWithRaw {
+  reply: Reply;
+  raw: Uint8Array;
+}
+
+export class RespConnection {
+  private readonly parser = new ReplyParser();
+  private readonly waiting: { resolve: (r: ReplyWithRaw) => void; reject: (e: Error) => void }[] = [];
+  private isClosed = false;
+
+  constructor(private readonly conn: ByteConnection) {
+    conn.onData((bytes) => {
+      this.parser.feed(bytes);
+      for (let r = this.parser.next(); r !== null; r = this.parser.next()) {
+        const w = this.waiting.shift();
+        if (w) w.resolve(r);
+      }
+    });
+    conn.onClose(() => {
+      this.isClosed = true;
+      for (const w of this.waiting.splice(0)) w.reject(new Error('connection closed'));
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Send one command; resolves with its reply. */
+  call(args: readonly ByteString[]): Promise<ReplyWithRaw> {
+    return this.sendRaw(encodeCommand(args));
+  }
+
+  /** Send bytes that hold exactly one request; resolves with the reply to it. */
+  sendRaw(bytes: Uint8Array): Promise<ReplyWithRaw> {
+    const p = new Promise<ReplyWithRaw>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.conn.send(bytes);
+    return p;
+  }
+
+  /** Several commands in one write; resolves with all replies, in order. */
+  pipeline(commands: readonly (readonly ByteString[])[]): Promise<ReplyWithRaw[]> {
+    const promises = commands.map(() => new Promise<ReplyWithRaw>((resolve, reject) => this.waiting.push({ resolve, reject })));
+    const parts = commands.map(encodeCommand);
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    this.conn.send(all);
+    return Promise.all(promises);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}

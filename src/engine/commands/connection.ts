@@ -1,0 +1,35 @@
+/** Connection commands (Redis's "connection" group): PING, ECHO, QUIT. */
+import type { CommandDefinition } from './types.ts';
+import { arityError } from './errors.ts';
+
+export const connectionCommands: CommandDefinition[] = [
+  {
+    name: 'ping',
+    summaryZh: '测试连接是否存活，返回 PONG 或原样返回参数',
+    cost: () => 0,
+    handler: (c) => {
+      // PING takes zero or one argument; COMMAND INFO says arity -1, so the check is the command's own.
+      if (c.argv.length > 2) {
+        c.reply.error(arityError('ping'));
+        return;
+      }
+      if (c.argv.length === 1) c.reply.status('PONG');
+      else c.reply.bulk(c.argv[1]);
+    },
+  },
+  {
+    name: 'echo',
+    summaryZh: '原样返回给定的字符串',
+    cost: (argv) => argv[1].length * 0.5,
+    handler: (c) => c.reply.bulk(c.argv[1]),
+  },
+  {
+    name: 'quit',
+    summaryZh: '关闭当前连接',
+    cost: () => 0,
+    handler: (c, server) => {
+      c.reply.ok();
+      server.closeAfterReply(c);
+    },
+  },
+];

@@ -1,0 +1,91 @@
+/**
+ * A node's configuration: every parameter redis-server 7.0 knows, with its default, and typed access to the
+ * ones the engine acts on.
+ *
+ * `defaults.json` holds the names and default values exactly as a fresh redis-server 7.0.15 reports them in
+ * `CONFIG GET *` (with `port` reset to 6379 and `dir` left empty, as both depend on how the oracle was run).
+ * Knowing every name lets a host refuse an unknown directive the way redis-server does, while accepting any real
+ * one. Parameters the lab does not act on yet are stored and reported but change nothing; docs/fidelity.md
+ * lists them.
+ */
+import defaults from './defaults.json' with { type: 'json' };
+
+export type ConfigValues = Record<string, string>;
+
+/** Values that are yes/no in redis.conf. */
+export function parseBool(value: string): boolean | null {
+  const v = value.toLowerCase();
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  return null;
+}
+
+/** Redis's memory units (config.c memtoull): 1k = 1000, 1kb = 1024, and so on, case-insensitive. */
+export function parseMemory(value: string): number | null {
+  const m = /^(-?\d+)(k|kb|m|mb|g|gb)?$/i.exec(value);
+  if (!m) return null;
+  const unit = (m[2] ?? '').toLowerCase();
+  const mul: Record<string, number> = { '': 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return Number(m[1]) * mul[unit];
+}
+
+export class ServerConfig {
+  private values: ConfigValues;
+
+  constructor(overrides: ConfigValues = {}) {
+    this.values = { ...(defaults as ConfigValues) };
+    for (const [k, v] of Object.entries(overrides)) this.set(k, v);
+  }
+
+  /** Whether redis-server 7.0 knows this parameter (names are case-insensitive). */
+  static isKnown(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(defaults, name.toLowerCase());
+  }
+
+  static names(): string[] {
+    return Object.keys(defaults);
+  }
+
+  get(name: string): string | undefined {
+    return this.values[name.toLowerCase()];
+  }
+
+  set(name: string, value: string): void {
+    const key = name.toLowerCase();
+    if (!ServerConfig.isKnown(key)) throw new Error(`unknown config parameter '${name}'`);
+    this.values[key] = value;
+  }
+
+  all(): ConfigValues {
+    return { ...this.values };
+  }
+
+  get port(): number {
+    return Number(this.values.port);
+  }
+
+  /** serverCron frequency; Redis clamps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
+  get hz(): number {
+    return Math.min(500, Math.max(1, Number(this.values.hz) || 10));
+  }
+
+  get protoMaxBulkLen(): number {
+    return parseMemory(this.values['proto-max-bulk-len']) ?? 512 * 1024 * 1024;
+  }
+
+  get clusterEnabled(): boolean {
+    return parseBool(this.values['cluster-enabled']) === true;
+  }
+
+  get databases(): number {
+    return Number(this.values.databases) || 16;
+  }
+
+  get maxclients(): number {
+    return Number(this.values.maxclients) || 10000;
+  }
+
+  get requirepass(): string {
+    return this.values.requirepass ?? '';
+  }
+}

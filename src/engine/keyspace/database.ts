@@ -1,0 +1,61 @@
+/**
+ * One logical database (redisDb): the key space and the expires table.
+ *
+ * Expiry is lazy on access (expireIfNeeded: a key past its deadline is deleted when looked up) plus, in later
+ * issues, the active expire cycle in serverCron. Deadlines are absolute unix milliseconds, as Redis stores them,
+ * taken from the node's virtual wall clock.
+ */
+import type { ByteString } from '../types/bytes.ts';
+import type { RedisObject } from './object.ts';
+
+export class Database {
+  readonly keys = new Map<ByteString, RedisObject>();
+  readonly expires = new Map<ByteString, number>();
+
+  constructor(readonly id: number) {}
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** Deletes the key if its deadline has passed. Returns true when it did. */
+  expireIfNeeded(key: ByteString, nowMs: number): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > nowMs) return false;
+    this.delete(key);
+    return true;
+  }
+
+  /** lookupKey with lazy expiry: the value or undefined. */
+  lookup(key: ByteString, nowMs: number): RedisObject | undefined {
+    const o = this.keys.get(key);
+    if (o === undefined) return undefined;
+    if (this.expires.size > 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    return o;
+  }
+
+  /** setKey: store a value; an existing deadline is dropped unless `keepTtl`. */
+  set(key: ByteString, value: RedisObject, keepTtl = false): void {
+    this.keys.set(key, value);
+    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+  }
+
+  setExpire(key: ByteString, whenMs: number): void {
+    this.expires.set(key, whenMs);
+  }
+
+  getExpire(key: ByteString): number | undefined {
+    return this.expires.get(key);
+  }
+
+  delete(key: ByteString): boolean {
+    if (!this.keys.delete(key)) return false;
+    this.expires.delete(key);
+    return true;
+  }
+
+  clear(): void {
+    this.keys.clear();
+    this.expires.clear();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The event loop, modelled on Redis's ae (ae.c): file events on sockets, time events, a before-sleep hook, and
+ * a poll step that sleeps until the next timer or the next readable socket.
+ *
+ * One iteration (aeProcessEvents) is: beforeSleep, poll (the node sleeps in virtual time), afterSleep, then the
+ * readable handlers of the descriptors the poll reported (readable before writable, as ae does unless
+ * AE_BARRIER), then every due time event. Work advances the node's own clock by its virtual CPU cost, so a
+ * slow command delays everything behind it exactly as a single-threaded server would.
+ *
+ * Determinism across hosts: the host vouches that every input arriving up to `untilUs` has been delivered, and
+ * the loop never polls past that point. It stops either blocked in a poll whose wake-up lies beyond `untilUs`,
+ * or at the start of an iteration when its clock has already run past `untilUs`. Whether a host advances a node
+ * in one call or in many small ones, the node takes the same steps at the same virtual times.
+ */
+import type { TimeUs } from '../types/time.ts';
+import { COST_NS } from './cost-model.ts';
+
+export const AE_READABLE = 1;
+export const AE_WRITABLE = 2;
+/** Returned by a time event proc to delete the timer (ae.h AE_NOMORE). */
+export const AE_NOMORE = -1;
+
+export type TimeProc = () => number;
+
+interface TimeEvent {
+  id: number;
+  name: string;
+  whenUs: TimeUs;
+  proc: TimeProc;
+  deleted: boolean;
+}
+
+/** What the loop needs from the node's sockets. */
+export interface PollSource {
+  readable(now: TimeUs): number[];
+  nextReadableAt(): TimeUs | null;
+}
+
+export interface LoopHooks {
+  beforeSleep(): void;
+  /** A readable descriptor's handler (accept or readQueryFromClient). */
+  onReadable(fd: number): void;
+  /** Called once per finished iteration, for observation. */
+  onIteration?(stats: IterationStats): void;
+}
+
+export interface IterationStats {
+  iteration: number;
+  /** When the poll started (end of beforeSleep) and when it returned. */
+  pollStartUs: TimeUs;
+  wakeUs: TimeUs;
+  /** Descriptors the poll reported. */
+  fired: number;
+  /** Time events run in this iteration. */
+  timers: string[];
+  /** Clock at the end of the iteration. */
+  endUs: TimeUs;
+}
+
+type Phase = 'start' | 'poll';
+
+export class EventLoop {
+  /** The node's clock. Advances when the node sleeps (to the wake-up time) and when it works (by CPU cost). */
+  nowUs: TimeUs;
+  iteration = 0;
+  private carryNs = 0;
+  private phase: Phase = 'start';
+  private pollStartUs: TimeUs = 0;
+  private timers: TimeEvent[] = [];
+  private nextTimerId = 0;
+  private currentTimers: string[] = [];
+
+  constructor(
+    startUs: TimeUs,
+    private readonly sockets: PollSource,
+    private readonly hooks: LoopHooks,
+  ) {
+    this.nowUs = startUs;
+  }
+
+  /** Charge virtual CPU time. Sub-microsecond costs accumulate so that many cheap commands add up exactly. */
+  spend(ns: number): void {
+    const total = this.carryNs + ns;
+    const whole = Math.floor(total / 1000);
+    this.carryNs = total - whole * 1000;
+    this.nowUs += whole;
+  }
+
+  /** aeCreateTimeEvent: run `proc` in `ms` milliseconds; it returns the next period in ms or AE_NOMORE. */
+  createTimeEvent(ms: number, name: string, proc: TimeProc): number {
+    const id = this.nextTimerId++;
+    this.timers.push({ id, name, whenUs: this.nowUs + Math.round(ms * 1000), proc, deleted: false });
+    return id;
+  }
+
+  deleteTimeEvent(id: number): void {
+    const t = this.timers.find((e) => e.id === id);
+    if (t) t.deleted = true;
+  }
+
+  /** When the loop next has something to do, given the input delivered so far; null = blocked forever. */
+  nextEventUs(): TimeUs | null {
+    if (this.phase === 'start') return this.nowUs;
+    return this.wakeTime();
+  }
+
+  /** Run iterations until the loop would need input beyond `untilUs`. */
+  run(untilUs: TimeUs): void {
+    for (;;) {
+      if (this.phase === 'start') {
+        if (this.nowUs > untilUs) return;
+        this.hooks.beforeSleep();
+        this.phase = 'poll';
+        this.pollStartUs = this.nowUs;
+      }
+      const wake = this.wakeTime();
+      if (wake === null || wake > untilUs) return;
+      this.nowUs = wake;
+      this.processEvents();
+      this.phase = 'start';
+    }
+  }
+
+  private wakeTime(): TimeUs | null {
+    let wake: TimeUs | null = null;
+    for (const t of this.timers) if (!t.deleted && (wake === null || t.whenUs < wake)) wake = t.whenUs;
+    const input = this.sockets.nextReadableAt();
+    if (input !== null && (wake === null || input < wake)) wake = input;
+    if (wake === null) return null;
+    return Math.max(wake, this.nowUs);
+  }
+
+  private processEvents(): void {
+    const wakeUs = this.nowUs;
+    const fired = this.sockets.readable(wakeUs);
+    this.spend(COST_NS.pollSyscall + fired.length * COST_NS.pollPerReadyFd);
+    for (const fd of fired) this.hooks.onReadable(fd);
+    this.currentTimers = [];
+    this.processTimeEvents();
+    this.iteration++;
+    this.hooks.onIteration?.({
+      iteration: this.iteration,
+      pollStartUs: this.pollStartUs,
+      wakeUs,
+      fired: fired.length,
+      timers: this.currentTimers,
+      endUs: this.nowUs,
+    });
+  }
+
+  /** ae's processTimeEvents: every timer due by now runs once; timers created during this pass wait. */
+  private processTimeEvents(): void {
+    const maxId = this.nextTimerId - 1;
+    this.timers = this.timers.filter((t) => !t.deleted);
+    // New timers go to the head of ae's list, so a pass meets them newest first; keep that order.
+    const due = this.timers
+      .filter((t) => t.id <= maxId && t.whenUs <= this.nowUs)
+      .sort((a, b) => b.id - a.id);
+    for (const t of due) {
+      if (t.deleted) continue;
+      this.currentTimers.push(t.name);
+      const next = t.proc();
+      if (next === AE_NOMORE) t.deleted = true;
+      else t.whenUs = this.nowUs + Math.round(next * 1000);
+    }
+  }
+}

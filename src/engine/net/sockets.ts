@@ -1,0 +1,160 @@
+/**
+ * The node's view of its sockets: what the kernel would hold for a real redis-server.
+ *
+ * Each connection gets a file descriptor (numbered from 8 up, like a fresh redis-server whose lower fds are
+ * taken by stdio, the listening sockets and epoll) and a queue of arrived-but-unread input. The event loop asks
+ * which descriptors are readable at a given virtual time and when the next one will become readable; a read
+ * takes at most `PROTO_IOBUF_LEN` bytes of what had arrived by the time the poll returned, so a large pipeline
+ * is processed in 16 KiB gulps across loop iterations, as on a real server.
+ */
+import type { ConnId, Delivery } from './wire.ts';
+import type { TimeUs } from '../types/time.ts';
+
+/** Redis reads client input in chunks of this size (server.h PROTO_IOBUF_LEN). */
+export const PROTO_IOBUF_LEN = 16 * 1024;
+
+/** The listening socket's descriptor. Accepting connections is a readable event on it. */
+export const LISTEN_FD = 6;
+const FIRST_CLIENT_FD = 8;
+
+interface Chunk {
+  at: TimeUs;
+  bytes: Uint8Array;
+}
+
+export interface SocketState {
+  fd: number;
+  conn: ConnId;
+  peer: string;
+  /** Arrived, unread input, in arrival order. */
+  input: Chunk[];
+  /** Offset already consumed inside input[0]. */
+  offset: number;
+  /** Arrival time of the peer's FIN, if it closed its side. */
+  eofAt: TimeUs | null;
+}
+
+export type ReadResult = { bytes: Uint8Array } | { eof: true } | null;
+
+export class SocketTable {
+  private byFd = new Map<number, SocketState>();
+  private byConn = new Map<ConnId, SocketState>();
+  /** Connections waiting in the accept queue (arrived 'open' deliveries). */
+  private backlog: { at: TimeUs; conn: ConnId; peer: string }[] = [];
+  /** Input that arrived for a connection still in the backlog. */
+  private early = new Map<ConnId, Delivery[]>();
+  private freeFds: number[] = [];
+  private nextFd = FIRST_CLIENT_FD;
+
+  /** Queue an arrival from the host. Deliveries for one connection come in arrival order. */
+  deliver(d: Delivery): void {
+    if (d.kind === 'open') {
+      this.backlog.push({ at: d.at, conn: d.conn, peer: d.peer });
+      return;
+    }
+    const s = this.byConn.get(d.conn);
+    if (!s) {
+      // Not accepted yet: keep it until accept(), or drop it if the connection is unknown (already closed).
+      const pending = this.early.get(d.conn);
+      if (pending) pending.push(d);
+      else if (this.backlog.some((b) => b.conn === d.conn)) this.early.set(d.conn, [d]);
+      return;
+    }
+    if (d.kind === 'data') s.input.push({ at: d.at, bytes: d.bytes });
+    else if (s.eofAt === null) s.eofAt = d.at;
+  }
+
+  /** Pops connections that had arrived by `now` from the accept queue and gives each a descriptor. */
+  accept(now: TimeUs, max: number): SocketState[] {
+    const accepted: SocketState[] = [];
+    while (this.backlog.length > 0 && this.backlog[0].at <= now && accepted.length < max) {
+      const b = this.backlog.shift()!;
+      const fd = this.freeFds.length > 0 ? this.freeFds.pop()! : this.nextFd++;
+      const s: SocketState = { fd, conn: b.conn, peer: b.peer, input: [], offset: 0, eofAt: null };
+      this.byFd.set(fd, s);
+      this.byConn.set(b.conn, s);
+      for (const d of this.early.get(b.conn) ?? []) this.deliver(d);
+      this.early.delete(b.conn);
+      accepted.push(s);
+    }
+    return accepted;
+  }
+
+  /**
+   * Descriptors with something to read at `now` (including the listening socket), ordered by when they became
+   * readable, then by descriptor: the order epoll would report them in.
+   */
+  readable(now: TimeUs): number[] {
+    const ready: { fd: number; at: TimeUs }[] = [];
+    if (this.backlog.length > 0 && this.backlog[0].at <= now) ready.push({ fd: LISTEN_FD, at: this.backlog[0].at });
+    for (const s of this.byFd.values()) {
+      const at = readableSince(s);
+      if (at !== null && at <= now) ready.push({ fd: s.fd, at });
+    }
+    ready.sort((a, b) => a.at - b.at || a.fd - b.fd);
+    return ready.map((r) => r.fd);
+  }
+
+  /** The earliest time any descriptor becomes readable, or null if nothing is pending. */
+  nextReadableAt(): TimeUs | null {
+    let best: TimeUs | null = this.backlog.length > 0 ? this.backlog[0].at : null;
+    for (const s of this.byFd.values()) {
+      const at = readableSince(s);
+      if (at !== null && (best === null || at < best)) best = at;
+    }
+    return best;
+  }
+
+  /** read(2): up to `max` bytes that had arrived by `now`; `{eof}` once the input is drained and the peer closed. */
+  read(fd: number, now: TimeUs, max = PROTO_IOBUF_LEN): ReadResult {
+    const s = this.byFd.get(fd);
+    if (!s) return null;
+    if (s.input.length === 0 || s.input[0].at > now) {
+      return s.eofAt !== null && s.eofAt <= now && s.input.length === 0 ? { eof: true } : null;
+    }
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    while (s.input.length > 0 && s.input[0].at <= now && total < max) {
+      const head = s.input[0];
+      const take = Math.min(head.bytes.length - s.offset, max - total);
+      parts.push(head.bytes.subarray(s.offset, s.offset + take));
+      total += take;
+      s.offset += take;
+      if (s.offset === head.bytes.length) {
+        s.input.shift();
+        s.offset = 0;
+      }
+    }
+    if (parts.length === 1) return { bytes: parts[0] };
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return { bytes: out };
+  }
+
+  get(fd: number): SocketState | undefined {
+    return this.byFd.get(fd);
+  }
+
+  /** close(2) on our side: forget the descriptor (the number is reused, as the kernel reuses the lowest free fd). */
+  close(fd: number): void {
+    const s = this.byFd.get(fd);
+    if (!s) return;
+    this.byFd.delete(fd);
+    this.byConn.delete(s.conn);
+    this.freeFds.push(fd);
+    this.freeFds.sort((a, b) => b - a);
+  }
+
+  get openCount(): number {
+    return this.byFd.size;
+  }
+}
+
+function readableSince(s: SocketState): TimeUs | null {
+  if (s.input.length > 0) return s.input[0].at;
+  return s.eofAt;
+}

@@ -1,0 +1,24 @@
+/**
+ * What crosses the boundary between a node and its host.
+ *
+ * The host owns the network. It hands a node `Delivery` items (a connection opened, bytes arrived, the peer
+ * closed) stamped with their arrival time, and collects `Emission` items (bytes written, connection closed)
+ * stamped with the node's virtual time at the write. Everything here is plain data, so a host can pass it
+ * through postMessage (Web Workers), keep it in a replay file, or turn it into real socket I/O (TCP host).
+ */
+import type { TimeUs } from '../types/time.ts';
+
+/**
+ * A connection's id, unique across the whole network. The side that opens a connection names it
+ * ("cli-1#3": its own name and its own counter), so no shared counter can make two hosts disagree.
+ */
+export type ConnId = string;
+
+export type Delivery =
+  | { kind: 'open'; at: TimeUs; conn: ConnId; peer: string }
+  | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
+  | { kind: 'close'; at: TimeUs; conn: ConnId };
+
+export type Emission =
+  | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
+  | { kind: 'close'; at: TimeUs; conn: ConnId };

@@ -1,0 +1,62 @@
+/**
+ * A connected client (Redis's `client` struct): its socket, query buffer, reply buffer, selected database and
+ * flags. Command handlers receive the client, read `argv`, and write replies through `reply`.
+ */
+import type { ByteString } from '../types/bytes.ts';
+import type { TimeUs } from '../types/time.ts';
+import type { ConnId } from '../net/wire.ts';
+import { RequestParser } from '../resp/request-parser.ts';
+import { ReplyWriter } from '../resp/reply-writer.ts';
+import type { Database } from '../keyspace/database.ts';
+import type { CommandSpec } from '../commands/types.ts';
+import type { CloseReason } from './server.ts';
+
+export class Client {
+  /** CLIENT ID: a per-node counter, never reused. */
+  readonly id: number;
+  readonly fd: number;
+  readonly conn: ConnId;
+  /** ip:port of the peer, as CLIENT LIST's addr. */
+  readonly peer: string;
+  readonly createdUs: TimeUs;
+  lastInteractionUs: TimeUs;
+
+  readonly parser: RequestParser;
+  readonly reply = new ReplyWriter();
+
+  /** The command being executed and its arguments (byte strings). */
+  argv: ByteString[] = [];
+  cmd: CommandSpec | undefined;
+  lastCommand = 'NULL';
+
+  db: Database;
+  name = '';
+  authenticated: boolean;
+
+  /** CLIENT_CLOSE_AFTER_REPLY: write what is pending, then close (QUIT, protocol errors). */
+  closeAfterReply = false;
+  closeReason: CloseReason = 'quit';
+  /** Set once the client is freed; late events for it are ignored. */
+  closed = false;
+
+  constructor(opts: {
+    id: number;
+    fd: number;
+    conn: ConnId;
+    peer: string;
+    now: TimeUs;
+    db: Database;
+    protoMaxBulkLen: number;
+    authenticated: boolean;
+  }) {
+    this.id = opts.id;
+    this.fd = opts.fd;
+    this.conn = opts.conn;
+    this.peer = opts.peer;
+    this.createdUs = opts.now;
+    this.lastInteractionUs = opts.now;
+    this.db = opts.db;
+    this.authenticated = opts.authenticated;
+    this.parser = new RequestParser({ protoMaxBulkLen: opts.protoMaxBulkLen, authenticated: opts.authenticated });
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * What a node reports about itself. Hosts collect these per advance() call; the UI animates them, tests assert
+ * on them, and the determinism test compares them across hosts. Every event carries the node's virtual time.
+ */
+import type { TimeUs } from '../types/time.ts';
+
+export type EngineEvent =
+  | {
+      type: 'loop';
+      at: TimeUs;
+      iteration: number;
+      pollStartUs: TimeUs;
+      wakeUs: TimeUs;
+      fired: number;
+      timers: string[];
+      commands: number;
+    }
+  | { type: 'command'; at: TimeUs; client: number; name: string; argc: number }
+  | { type: 'client-connected'; at: TimeUs; client: number; peer: string }
+  | { type: 'client-closed'; at: TimeUs; client: number; reason: 'peer' | 'quit' | 'protocol-error' | 'security' | 'rejected' }
+  | { type: 'protocol-error'; at: TimeUs; client: number; message: string };

@@ -1,0 +1,282 @@
+/**
+ * A Redis node: the whole server as a pure state machine, driven by its host through `advance`.
+ *
+ * The host delivers connection events stamped with their arrival times and asks the node to run up to a
+ * virtual time; the node runs its ae event loop (accept, read, parse, execute, reply in beforeSleep, serverCron
+ * on its timer), spending virtual CPU time as it works, and hands back the bytes it wrote, the events it
+ * observed and when it next needs to run. It never reads a clock or a random source of its own.
+ */
+import type { TimeUs } from '../types/time.ts';
+import type { Delivery, Emission } from '../net/wire.ts';
+import { LISTEN_FD, SocketTable } from '../net/sockets.ts';
+import { EventLoop, type IterationStats } from '../loop/event-loop.ts';
+import { COST_NS } from '../loop/cost-model.ts';
+import { ServerConfig, type ConfigValues } from '../config/config.ts';
+import { Database } from '../keyspace/database.ts';
+import { Prng } from '../random/prng.ts';
+import { Client } from './client.ts';
+import type { CloseReason, Server } from './server.ts';
+import type { EngineEvent } from './events.ts';
+import { processCommand } from './process-command.ts';
+
+/** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
+const MAX_ACCEPTS_PER_CALL = 1000;
+
+export interface NodeOptions {
+  /** The address clients use, "ip:port"; also the node's name in hosts and events. */
+  address: string;
+  /** redis.conf parameters (names as in redis.conf, values as strings). */
+  config?: ConfigValues;
+  /** Seed for the node's own random choices (run ids, node ids, election delays). */
+  seed: number | string;
+  /** Virtual time at which the process starts. */
+  startUs: TimeUs;
+  /** The wall clock: unix milliseconds at virtual time 0. The node's `nowMs()` is this plus virtual time. */
+  epochMs: number;
+  /** Emit one event per executed command (the terminal's node wants them; a 1000-node run does not). */
+  observeCommands?: boolean;
+}
+
+export interface AdvanceResult {
+  outbox: Emission[];
+  events: EngineEvent[];
+  /** When the node next has work, given what it has been delivered; null = idle until input arrives. */
+  nextEventUs: TimeUs | null;
+  /** The node's clock; may be past `untilUs` while it is busy with a long command. */
+  nowUs: TimeUs;
+}
+
+export interface NodeSnapshot {
+  address: string;
+  runId: string;
+  nowUs: TimeUs;
+  iteration: number;
+  clients: { id: number; peer: string; fd: number; db: number; name: string; lastCommand: string }[];
+  keys: number[];
+  stats: NodeStats;
+}
+
+export interface NodeStats {
+  totalConnectionsReceived: number;
+  totalCommandsProcessed: number;
+  rejectedConnections: number;
+  cronLoops: number;
+}
+
+export class RedisNode implements Server {
+  readonly address: string;
+  readonly config: ServerConfig;
+  readonly dbs: Database[];
+  readonly runId: string;
+  readonly rng: Prng;
+  readonly stats: NodeStats = { totalConnectionsReceived: 0, totalCommandsProcessed: 0, rejectedConnections: 0, cronLoops: 0 };
+
+  private readonly sockets = new SocketTable();
+  private readonly loop: EventLoop;
+  private readonly clients = new Map<number, Client>();
+  private readonly pendingWrites = new Set<Client>();
+  private readonly epochMs: number;
+  private readonly observeCommands: boolean;
+  private outbox: Emission[] = [];
+  private events: EngineEvent[] = [];
+  private nextClientId = 1;
+  private dirty = 0;
+  private commandsThisIteration = 0;
+
+  constructor(opts: NodeOptions) {
+    this.address = opts.address;
+    this.config = new ServerConfig(opts.config);
+    this.rng = new Prng(opts.seed);
+    this.runId = this.rng.hex(40);
+    this.epochMs = opts.epochMs;
+    this.observeCommands = opts.observeCommands ?? false;
+    this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
+    this.loop = new EventLoop(opts.startUs, this.sockets, {
+      beforeSleep: () => this.beforeSleep(),
+      onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : this.readQueryFromClient(fd)),
+      onIteration: (s) => this.onIteration(s),
+    });
+    // serverCron first runs 1 ms after start, then every 1000/hz ms (server.c initServer).
+    this.loop.createTimeEvent(1, 'serverCron', () => this.serverCron());
+  }
+
+  /** Deliver inputs and run the event loop up to `untilUs`. */
+  advance(untilUs: TimeUs, inbox: readonly Delivery[]): AdvanceResult {
+    for (const d of inbox) this.sockets.deliver(d);
+    this.loop.run(untilUs);
+    const out: AdvanceResult = {
+      outbox: this.outbox,
+      events: this.events,
+      nextEventUs: this.loop.nextEventUs(),
+      nowUs: this.loop.nowUs,
+    };
+    this.outbox = [];
+    this.events = [];
+    return out;
+  }
+
+  snapshot(): NodeSnapshot {
+    return {
+      address: this.address,
+      runId: this.runId,
+      nowUs: this.loop.nowUs,
+      iteration: this.loop.iteration,
+      clients: [...this.clients.values()].map((c) => ({
+        id: c.id,
+        peer: c.peer,
+        fd: c.fd,
+        db: c.db.id,
+        name: c.name,
+        lastCommand: c.lastCommand,
+      })),
+      keys: this.dbs.map((d) => d.size),
+      stats: { ...this.stats },
+    };
+  }
+
+  // --- Server interface, for command handlers ---------------------------------------------------------------
+
+  nowMs(): number {
+    return this.epochMs + Math.floor(this.loop.nowUs / 1000);
+  }
+
+  spend(ns: number): void {
+    this.loop.spend(ns);
+  }
+
+  markDirty(count = 1): void {
+    this.dirty += count;
+  }
+
+  closeAfterReply(c: Client, reason: CloseReason = 'quit'): void {
+    c.closeAfterReply = true;
+    c.closeReason = reason;
+    this.pendingWrites.add(c);
+  }
+
+  // --- The event loop's handlers ----------------------------------------------------------------------------
+
+  /** acceptTcpHandler + createClient. Over maxclients, Redis writes an error and closes at once. */
+  private acceptHandler(): void {
+    for (const s of this.sockets.accept(this.loop.nowUs, MAX_ACCEPTS_PER_CALL)) {
+      this.loop.spend(COST_NS.accept);
+      const c = new Client({
+        id: this.nextClientId++,
+        fd: s.fd,
+        conn: s.conn,
+        peer: s.peer,
+        now: this.loop.nowUs,
+        db: this.dbs[0],
+        protoMaxBulkLen: this.config.protoMaxBulkLen,
+        authenticated: this.config.requirepass === '',
+      });
+      this.stats.totalConnectionsReceived++;
+      if (this.clients.size >= this.config.maxclients) {
+        // acceptCommonHandler writes the error straight to the socket, without the reply buffer.
+        this.stats.rejectedConnections++;
+        this.emitData(c, encodeAscii('-ERR max number of clients reached\r\n'));
+        this.freeClient(c, 'rejected');
+        continue;
+      }
+      this.clients.set(c.fd, c);
+      this.events.push({ type: 'client-connected', at: this.loop.nowUs, client: c.id, peer: c.peer });
+    }
+  }
+
+  /** readQueryFromClient: one read(2) of up to 16 KiB, then parse and run every complete command in it. */
+  private readQueryFromClient(fd: number): void {
+    const c = this.clients.get(fd);
+    if (!c || c.closed) return;
+    this.loop.spend(COST_NS.readSyscall);
+    const r = this.sockets.read(fd, this.loop.nowUs);
+    if (r === null) return;
+    if ('eof' in r) {
+      this.freeClient(c, 'peer');
+      return;
+    }
+    c.lastInteractionUs = this.loop.nowUs;
+    c.parser.feed(r.bytes);
+    this.loop.spend(r.bytes.length * COST_NS.parsePerByte);
+    this.processInputBuffer(c);
+  }
+
+  /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
+  private processInputBuffer(c: Client): void {
+    while (!c.closeAfterReply) {
+      const parsed = c.parser.next();
+      if (parsed === null) break;
+      if (!Array.isArray(parsed)) {
+        c.reply.error(parsed.protocolError);
+        this.events.push({ type: 'protocol-error', at: this.loop.nowUs, client: c.id, message: parsed.protocolError });
+        this.closeAfterReply(c, 'protocol-error');
+        break;
+      }
+      if (parsed.length === 0) continue;
+      c.argv = parsed;
+      const before = c.reply.pendingBytes;
+      processCommand(c, this);
+      this.stats.totalCommandsProcessed++;
+      this.commandsThisIteration++;
+      if (this.observeCommands) {
+        this.events.push({ type: 'command', at: this.loop.nowUs, client: c.id, name: c.lastCommand, argc: c.argv.length });
+      }
+      if (c.reply.pendingBytes !== before || c.closeAfterReply) this.pendingWrites.add(c);
+    }
+  }
+
+  /** beforeSleep: handleClientsWithPendingWrites, then close the clients that asked to be closed. */
+  private beforeSleep(): void {
+    if (this.pendingWrites.size === 0) return;
+    for (const c of this.pendingWrites) {
+      if (c.closed) continue;
+      if (c.reply.pendingBytes > 0) {
+        this.loop.spend(COST_NS.writeSyscall);
+        this.emitData(c, c.reply.take());
+      }
+      if (c.closeAfterReply) this.freeClient(c, c.closeReason);
+    }
+    this.pendingWrites.clear();
+  }
+
+  /** serverCron: the node's housekeeping timer. Later issues add client timeouts, active expiry, clusterCron. */
+  private serverCron(): number {
+    this.loop.spend(COST_NS.serverCronBase);
+    this.stats.cronLoops++;
+    return 1000 / this.config.hz;
+  }
+
+  private onIteration(s: IterationStats): void {
+    this.events.push({
+      type: 'loop',
+      at: s.endUs,
+      iteration: s.iteration,
+      pollStartUs: s.pollStartUs,
+      wakeUs: s.wakeUs,
+      fired: s.fired,
+      timers: s.timers,
+      commands: this.commandsThisIteration,
+    });
+    this.commandsThisIteration = 0;
+  }
+
+  private emitData(c: Client, bytes: Uint8Array): void {
+    this.outbox.push({ kind: 'data', at: this.loop.nowUs, conn: c.conn, bytes });
+  }
+
+  private freeClient(c: Client, reason: CloseReason | 'peer' | 'rejected'): void {
+    if (c.closed) return;
+    c.closed = true;
+    this.clients.delete(c.fd);
+    this.pendingWrites.delete(c);
+    this.sockets.close(c.fd);
+    // When the peer closed first there is nothing left to tell it; otherwise our FIN goes out.
+    if (reason !== 'peer') this.outbox.push({ kind: 'close', at: this.loop.nowUs, conn: c.conn });
+    this.events.push({ type: 'client-closed', at: this.loop.nowUs, client: c.id, reason });
+  }
+}
+
+function encodeAscii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}

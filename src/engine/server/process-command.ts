@@ -1,0 +1,66 @@
+/**
+ * processCommand and call (server.c): from a parsed argv to an executed command, with Redis's checks in Redis's
+ * order. Each rejection uses Redis's exact error text. Later issues insert their checks at the places Redis has
+ * them (cluster redirection, OOM, replica read-only, MULTI queueing, ...).
+ */
+import type { Client } from './client.ts';
+import type { Server } from './server.ts';
+import { lookupCommand, isRedisCommand } from '../commands/table.ts';
+import { ERR, arityError } from '../commands/errors.ts';
+import { COST_NS } from '../loop/cost-model.ts';
+
+export function processCommand(c: Client, server: Server): void {
+  const argv = c.argv;
+  const name = argv[0];
+
+  // "host:" and "POST" start HTTP requests sent to the Redis port (a cross-protocol attack): Redis logs a
+  // security warning and drops the connection without a reply.
+  const lower = name.length <= 5 ? name.toLowerCase() : '';
+  if (lower === 'host:' || lower === 'post') {
+    server.closeAfterReply(c, 'security');
+    return;
+  }
+
+  server.spend(COST_NS.commandBase);
+  const cmd = lookupCommand(name);
+  c.cmd = cmd;
+  if (cmd === undefined) {
+    c.lastCommand = name.toLowerCase();
+    c.reply.error(unknownCommandError(argv));
+    return;
+  }
+  c.lastCommand = cmd.name;
+  if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+    c.reply.error(arityError(cmd.name));
+    return;
+  }
+  if (!c.authenticated && !cmd.noAuth) {
+    c.reply.error(ERR.noAuth);
+    return;
+  }
+  server.spend(cmd.cost(argv));
+  cmd.handler(c, server);
+}
+
+/**
+ * commandCheckExistence's message: the name (first 128 bytes) and the first arguments, each quoted and
+ * followed by a space, until 128 bytes of argument text have been written. A command that real Redis 7.0 has
+ * but the lab has not implemented yet says so instead of pretending not to exist.
+ */
+function unknownCommandError(argv: string[]): string {
+  const name = argv[0];
+  if (isRedisCommand(name.toLowerCase())) {
+    return `ERR '${name.toLowerCase()}' is a Redis 7.0 command that Cluster Lab does not implement yet`;
+  }
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${cString(argv[i]).slice(0, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${cString(name).slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+/** Redis formats these with printf's %s, which stops at the first NUL byte. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}

@@ -1,0 +1,23 @@
+/**
+ * What a command handler may ask of the node it runs on. Handlers see this interface, never the node's host
+ * plumbing, so the same handler runs unchanged in every host.
+ */
+import type { Database } from '../keyspace/database.ts';
+import type { ServerConfig } from '../config/config.ts';
+import type { Client } from './client.ts';
+
+export interface Server {
+  readonly config: ServerConfig;
+  readonly dbs: readonly Database[];
+  /** The node's wall clock in unix milliseconds (virtual: injected epoch plus virtual time, plus any skew). */
+  nowMs(): number;
+  /** Charge extra virtual CPU time to the running command. */
+  spend(ns: number): void;
+  /** Count a change to the data set (server.dirty), for save points and replication later. */
+  markDirty(count?: number): void;
+  /** The client is finished: write what is pending, then close its connection. */
+  closeAfterReply(c: Client, reason?: CloseReason): void;
+}
+
+/** Why the server closes a client after its pending reply. */
+export type CloseReason = 'quit' | 'protocol-error' | 'security';

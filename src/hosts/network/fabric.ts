@@ -1,0 +1,249 @@
+/**
+ * What every host shares: the virtual network, the connections between client programs and nodes, the queue
+ * of messages in flight, and the history log. SimHost and the lockstep (Web Worker) host differ only in how
+ * they advance nodes through time; everything a message does between two endpoints happens here, once.
+ */
+import type { TimeUs } from '../../engine/types/time.ts';
+import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
+import type { EngineEvent } from '../../engine/server/events.ts';
+import { VirtualNetwork, compareRouted, type EndpointId, type LinkProfile, type RoutedMessage } from './virtual-network.ts';
+import { MinHeap } from './min-heap.ts';
+
+/** A message in flight: routing facts plus what it carries. */
+export interface InFlight extends RoutedMessage {
+  kind: 'open' | 'data' | 'close';
+  bytes?: Uint8Array;
+  /** For 'open': the client's address as the server sees it. */
+  peer?: string;
+}
+
+/** One line of history: what a node observed, or a message delivered. */
+export type LogEntry =
+  | { kind: 'node'; node: EndpointId; event: EngineEvent }
+  | { kind: 'delivery'; from: EndpointId; to: EndpointId; conn: ConnId; type: InFlight['kind']; sendAt: TimeUs; arriveAt: TimeUs; size: number };
+
+/** A client program's end of a connection (what redis-cli, a benchmark or a lesson check talks through). */
+export interface HostConnection {
+  readonly id: ConnId;
+  send(bytes: Uint8Array): void;
+  close(): void;
+  onData(cb: (bytes: Uint8Array) => void): void;
+  onClose(cb: () => void): void;
+  readonly closed: boolean;
+}
+
+interface ConnectionRecord {
+  id: ConnId;
+  client: EndpointId;
+  node: EndpointId;
+  handle: ClientConnection;
+}
+
+export interface FabricOptions {
+  seed: number | string;
+  link?: Partial<LinkProfile>;
+  /** Keep the history log (tests and replays do; a long browser session may cap it). */
+  log?: boolean;
+}
+
+export class Fabric {
+  readonly network: VirtualNetwork;
+  readonly log: LogEntry[] = [];
+  private readonly keepLog: boolean;
+  private readonly inflight = new MinHeap<InFlight>(compareRouted);
+  private readonly connections = new Map<ConnId, ConnectionRecord>();
+  private readonly senderSeq = new Map<EndpointId, number>();
+  private readonly clientConnCount = new Map<EndpointId, number>();
+  private readonly clientPort = new Map<EndpointId, number>();
+  /** The time a client program acts at: the delivery it is reacting to, or the host's frontier. */
+  clientNowUs: TimeUs = 0;
+
+  constructor(opts: FabricOptions) {
+    this.network = new VirtualNetwork(opts.seed, opts.link);
+    this.keepLog = opts.log ?? true;
+  }
+
+  /** Open a connection from a client program to a node (the node accepts it when the SYN arrives). */
+  connect(client: EndpointId, node: EndpointId): HostConnection {
+    const n = (this.clientConnCount.get(client) ?? 0) + 1;
+    this.clientConnCount.set(client, n);
+    const id = `${client}#${n}`;
+    const handle = new ClientConnection(id, this, client, node);
+    this.connections.set(id, { id, client, node, handle });
+    this.send({ from: client, to: node, conn: id, kind: 'open', peer: this.peerAddress(client) }, this.clientNowUs);
+    return handle;
+  }
+
+  /** Route a node's writes. */
+  routeEmissions(node: EndpointId, outbox: readonly Emission[]): void {
+    for (const e of outbox) {
+      const rec = this.connections.get(e.conn);
+      if (!rec) continue;
+      this.send({ from: node, to: rec.client, conn: e.conn, kind: e.kind, bytes: e.kind === 'data' ? e.bytes : undefined }, e.at);
+    }
+  }
+
+  logNodeEvents(node: EndpointId, events: readonly EngineEvent[]): void {
+    if (!this.keepLog) return;
+    for (const event of events) this.log.push({ kind: 'node', node, event });
+  }
+
+  /** The earliest arrival among messages in flight. */
+  nextArrivalUs(): TimeUs | null {
+    return this.inflight.peek()?.arriveAt ?? null;
+  }
+
+  /**
+   * Take every message arriving up to `untilUs`, in delivery order. Messages to client programs are handed to
+   * them at once (their reactions are stamped with the arrival time); messages to nodes are returned grouped by
+   * node, as the node's inbox.
+   */
+  takeArrivals(untilUs: TimeUs, isNode: (id: EndpointId) => boolean, actions: ScheduledActions): Map<EndpointId, Delivery[]> {
+    const inboxes = new Map<EndpointId, Delivery[]>();
+    for (;;) {
+      const head = this.inflight.peek();
+      if (!head || head.arriveAt > untilUs) break;
+      // Host actions (a learner's input, a scenario step) at or before this arrival happen first.
+      actions.runUpTo(head.arriveAt, this);
+      this.inflight.pop();
+      if (this.keepLog) {
+        this.log.push({
+          kind: 'delivery', from: head.from, to: head.to, conn: head.conn, type: head.kind,
+          sendAt: head.sendAt, arriveAt: head.arriveAt, size: head.bytes?.length ?? 0,
+        });
+      }
+      if (isNode(head.to)) {
+        const list = inboxes.get(head.to) ?? [];
+        list.push(toDelivery(head));
+        inboxes.set(head.to, list);
+      } else {
+        this.deliverToClient(head);
+      }
+    }
+    actions.runUpTo(untilUs, this);
+    return inboxes;
+  }
+
+  /** @internal used by ClientConnection */
+  send(msg: Omit<InFlight, 'arriveAt' | 'sendAt' | 'senderSeq'>, sendAt: TimeUs): void {
+    const seq = (this.senderSeq.get(msg.from) ?? 0) + 1;
+    this.senderSeq.set(msg.from, seq);
+    const routed = this.network.route({ from: msg.from, to: msg.to, conn: msg.conn, sendAt, senderSeq: seq });
+    if (routed) this.inflight.push({ ...msg, ...routed });
+    const rec = this.connections.get(msg.conn);
+    if (msg.kind === 'close' && rec && msg.from === rec.client) {
+      // The program closed its end: nothing more reaches it on this connection.
+      rec.handle.markClosedLocally();
+      this.connections.delete(msg.conn);
+    }
+  }
+
+  private deliverToClient(m: InFlight): void {
+    const rec = this.connections.get(m.conn);
+    if (!rec) return;
+    const previous = this.clientNowUs;
+    this.clientNowUs = m.arriveAt;
+    try {
+      if (m.kind === 'data' && m.bytes) rec.handle.receive(m.bytes);
+      else if (m.kind === 'close') {
+        rec.handle.peerClosed();
+        this.connections.delete(m.conn);
+        this.network.closeConnection(m.conn, rec.client, rec.node);
+      }
+    } finally {
+      this.clientNowUs = Math.max(previous, m.arriveAt);
+    }
+  }
+
+  /** Each client program gets a stable ephemeral port, as the node would see in CLIENT LIST. */
+  private peerAddress(client: EndpointId): string {
+    let port = this.clientPort.get(client);
+    if (port === undefined) {
+      port = 50000 + this.clientPort.size;
+      this.clientPort.set(client, port);
+    }
+    return `127.0.0.1:${port}`;
+  }
+}
+
+/**
+ * Actions the host performs at given virtual times: inputs from a learner or a scenario script. An action runs
+ * with the client clock set to its time, so whatever it sends is stamped then.
+ */
+export class ScheduledActions {
+  private readonly heap = new MinHeap<{ at: TimeUs; seq: number; run: () => void }>((a, b) => a.at - b.at || a.seq - b.seq);
+  private seq = 0;
+
+  add(at: TimeUs, run: () => void): void {
+    this.heap.push({ at, seq: this.seq++, run });
+  }
+
+  nextAt(): TimeUs | null {
+    return this.heap.peek()?.at ?? null;
+  }
+
+  runUpTo(untilUs: TimeUs, fabric: Fabric): void {
+    for (;;) {
+      const head = this.heap.peek();
+      if (!head || head.at > untilUs) return;
+      this.heap.pop();
+      fabric.clientNowUs = head.at;
+      head.run();
+    }
+  }
+}
+
+function toDelivery(m: InFlight): Delivery {
+  if (m.kind === 'open') return { kind: 'open', at: m.arriveAt, conn: m.conn, peer: m.peer ?? '127.0.0.1:0' };
+  if (m.kind === 'data') return { kind: 'data', at: m.arriveAt, conn: m.conn, bytes: m.bytes! };
+  return { kind: 'close', at: m.arriveAt, conn: m.conn };
+}
+
+class ClientConnection implements HostConnection {
+  private dataHandlers: ((bytes: Uint8Array) => void)[] = [];
+  private closeHandlers: (() => void)[] = [];
+  private isClosed = false;
+
+  constructor(
+    readonly id: ConnId,
+    private readonly fabric: Fabric,
+    private readonly client: EndpointId,
+    private readonly node: EndpointId,
+  ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.isClosed) return;
+    this.fabric.send({ from: this.client, to: this.node, conn: this.id, kind: 'data', bytes }, this.fabric.clientNowUs);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.fabric.send({ from: this.client, to: this.node, conn: this.id, kind: 'close' }, this.fabric.clientNowUs);
+  }
+
+  onData(cb: (bytes: Uint8Array) => void): void {
+    this.dataHandlers.push(cb);
+  }
+
+  onClose(cb: () => void): void {
+    this.closeHandlers.push(cb);
+  }
+
+  receive(bytes: Uint8Array): void {
+    for (const h of this.dataHandlers) h(bytes);
+  }
+
+  peerClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const h of this.closeHandlers) h();
+  }
+
+  markClosedLocally(): void {
+    this.isClosed = true;
+  }
+}

@@ -1,0 +1,21 @@
+/** A RemoteNodeFactory that puts each node in its own Node worker thread (through tsx, so it runs our .ts). */
+import { Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { RemoteNode, RemoteNodeFactory } from '../lockstep/lockstep-host.ts';
+import type { NodeService } from '../lockstep/node-service.ts';
+
+export const threadNodeFactory: RemoteNodeFactory = async (opts) => {
+  const worker = new Worker(new URL('./node-worker-thread.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const api = Comlink.wrap<NodeService>(nodeEndpoint(worker));
+  await api.create(opts);
+  const remote: RemoteNode = {
+    advance: (untilUs, inbox) => api.advance(untilUs, inbox) as never,
+    snapshot: () => api.snapshot() as never,
+    dispose: async () => {
+      api[Comlink.releaseProxy]();
+      await worker.terminate();
+    },
+  };
+  return remote;
+};

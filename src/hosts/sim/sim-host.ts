@@ -1,0 +1,74 @@
+/**
+ * SimHost: every node in this thread, advanced one event time at a time by a discrete-event scheduler.
+ *
+ * Used by unit and simulation tests, lesson goal checks, headless runs of many nodes, and replays. Nodes are
+ * driven exactly as in the Web Worker host; only the stepping differs (here: to each event time in turn), and
+ * because a node behaves the same however its advance calls are cut, both hosts produce the same history.
+ */
+import type { TimeUs } from '../../engine/types/time.ts';
+import { RedisNode } from '../../engine/server/node.ts';
+import { BaseHost, type HostOptions, type NodeSpec } from '../network/base-host.ts';
+import type { EndpointId } from '../network/virtual-network.ts';
+
+export class SimHost extends BaseHost {
+  private readonly nodes = new Map<EndpointId, RedisNode>();
+
+  constructor(opts: HostOptions) {
+    super(opts);
+  }
+
+  addNode(spec: NodeSpec): RedisNode {
+    const opts = this.nodeOptions(spec);
+    const node = new RedisNode(opts);
+    this.register(spec.address, opts.startUs);
+    this.nodes.set(spec.address, node);
+    return node;
+  }
+
+  node(address: EndpointId): RedisNode {
+    const n = this.nodes.get(address);
+    if (!n) throw new Error(`no node at ${address}`);
+    return n;
+  }
+
+  /** Process every event up to and including virtual time `untilUs`. */
+  runUntil(untilUs: TimeUs): void {
+    for (;;) {
+      const t = this.nextEventUs();
+      if (t === null || t > untilUs) break;
+      this.stepAt(t);
+    }
+    if (this.nowUs < untilUs) this.nowUs = untilUs;
+  }
+
+  runFor(us: TimeUs): void {
+    this.runUntil(this.nowUs + us);
+  }
+
+  /** Process the next event time only; returns it, or null when nothing is left to happen. */
+  step(): TimeUs | null {
+    const t = this.nextEventUs();
+    if (t === null) return null;
+    this.stepAt(t);
+    return t;
+  }
+
+  /** Run until `done()` holds, checking after each event; gives up at `limitUs`. */
+  runUntilCondition(done: () => boolean, limitUs: TimeUs): boolean {
+    while (!done()) {
+      const t = this.nextEventUs();
+      if (t === null || t > limitUs) return done();
+      this.stepAt(t);
+    }
+    return true;
+  }
+
+  private stepAt(t: TimeUs): void {
+    this.nowUs = Math.max(this.nowUs, t);
+    const inboxes = this.fabric.takeArrivals(t, this.isNode, this.actions);
+    for (const address of this.due(t, inboxes)) {
+      const r = this.node(address).advance(t, inboxes.get(address) ?? []);
+      this.applyResult(address, r);
+    }
+  }
+}

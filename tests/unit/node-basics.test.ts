@@ -1,0 +1,104 @@
+/** A standalone node through SimHost: replies, connection handling and the single-threaded timing model. */
+import { describe, expect, it } from 'vitest';
+import { SimHost } from '../../src/hosts/sim/sim-host.ts';
+import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+
+const ADDR = '127.0.0.1:6379';
+const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+
+function setup(opts: { latencyUs?: number; config?: Record<string, string> } = {}) {
+  const host = new SimHost({ seed: 1, link: { latencyUs: opts.latencyUs ?? 100 } });
+  host.addNode({ address: ADDR, config: opts.config });
+  const open = (name = 'cli') => new RespConnection(host.connect(name, ADDR));
+  return { host, open };
+}
+
+/** Run the simulation until the promise settles (or fail after `limitUs` of virtual time). */
+async function settle<T>(host: SimHost, p: Promise<T>, limitUs = 5_000_000): Promise<T> {
+  let done = false;
+  p.then(() => (done = true), () => (done = true));
+  host.runUntilCondition(() => done, host.nowUs + limitUs);
+  await Promise.resolve();
+  expect(done).toBe(true);
+  return p;
+}
+
+describe('standalone node', () => {
+  it('answers PING, SET and GET byte for byte', async () => {
+    const { host, open } = setup();
+    const c = open();
+    expect(text((await settle(host, c.call(['PING']))).raw)).toBe('+PONG\r\n');
+    expect(text((await settle(host, c.call(['SET', 'k', 'v']))).raw)).toBe('+OK\r\n');
+    expect(text((await settle(host, c.call(['GET', 'k']))).raw)).toBe('$1\r\nv\r\n');
+    expect(text((await settle(host, c.call(['GET', 'missing']))).raw)).toBe('$-1\r\n');
+    expect(text((await settle(host, c.call(['EXISTS', 'k', 'k', 'missing']))).raw)).toBe(':2\r\n');
+    expect(text((await settle(host, c.call(['DEL', 'k', 'missing']))).raw)).toBe(':1\r\n');
+  });
+
+  it('rejects unknown commands and wrong arity with Redis texts', async () => {
+    const { host, open } = setup();
+    const c = open();
+    expect(text((await settle(host, c.call(['FOO', 'a', 'b']))).raw)).toBe("-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
+    expect(text((await settle(host, c.call(['get']))).raw)).toBe("-ERR wrong number of arguments for 'get' command\r\n");
+  });
+
+  it('expires keys in virtual time', async () => {
+    const { host, open } = setup();
+    const c = open();
+    await settle(host, c.call(['SET', 'k', 'v', 'PX', '100']));
+    expect(text((await settle(host, c.call(['GET', 'k']))).raw)).toBe('$1\r\nv\r\n');
+    host.runFor(150_000);
+    expect(text((await settle(host, c.call(['GET', 'k']))).raw)).toBe('$-1\r\n');
+  });
+
+  it('QUIT replies OK then closes; a protocol error is answered then closes', async () => {
+    const { host, open } = setup();
+    const q = open('a');
+    expect(text((await settle(host, q.call(['QUIT']))).raw)).toBe('+OK\r\n');
+    host.runFor(10_000);
+    expect(q.closed).toBe(true);
+    const p = open('b');
+    const r = await settle(host, p.sendRaw(Uint8Array.from('*1\r\n$x\r\n', (ch) => ch.charCodeAt(0))));
+    expect(text(r.raw)).toBe("-ERR Protocol error: expected '$', got 'x'\r\n");
+    host.runFor(10_000);
+    expect(p.closed).toBe(true);
+  });
+
+  it('a pipeline costs one round trip, separate calls cost one each', async () => {
+    const latencyUs = 500;
+    const { host, open } = setup({ latencyUs });
+    const c = open();
+    await settle(host, c.call(['PING']));
+    const commands = Array.from({ length: 16 }, (_, i) => ['SET', `k${i}`, 'v']);
+    const t0 = host.nowUs;
+    await settle(host, c.pipeline(commands));
+    const pipelined = host.nowUs - t0;
+    const t1 = host.nowUs;
+    for (const cmd of commands) await settle(host, c.call(cmd));
+    const sequential = host.nowUs - t1;
+    expect(pipelined).toBeGreaterThanOrEqual(2 * latencyUs);
+    expect(pipelined).toBeLessThan(4 * latencyUs);
+    expect(sequential).toBeGreaterThanOrEqual(16 * 2 * latencyUs);
+  });
+
+  it('refuses connections beyond maxclients with Redis error', async () => {
+    const { host, open } = setup({ config: { maxclients: '1' } });
+    const a = open('a');
+    await settle(host, a.call(['PING']));
+    const b = open('b');
+    const r = await settle(host, b.call(['PING']));
+    expect(text(r.raw)).toBe('-ERR max number of clients reached\r\n');
+    host.runFor(10_000);
+    expect(b.closed).toBe(true);
+  });
+
+  it('runs serverCron at hz', () => {
+    const { host } = setup({ config: { hz: '10' } });
+    host.runUntil(1_000_000);
+    expect(host.node(ADDR).stats.cronLoops).toBe(10);
+    const h = new SimHost({ seed: 1 });
+    h.addNode({ address: ADDR, config: { hz: '100' } });
+    h.runUntil(1_000_000);
+    expect(h.node(ADDR).stats.cronLoops).toBeGreaterThanOrEqual(99);
+  });
+});
