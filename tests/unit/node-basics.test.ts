@@ -9,18 +9,32 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 function setup(opts: { latencyUs?: number; config?: Record<string, string> } = {}) {
   const host = new SimHost({ seed: 1, link: { latencyUs: opts.latencyUs ?? 100 } });
   host.addNode({ address: ADDR, config: opts.config });
-  const open = (name = 'cli') => new RespConnection(host.connect(name, ADDR));
+  const open = (name = 'cli') => tracked(new RespConnection(host.connect(name, ADDR)));
   return { host, open };
 }
 
-/** Run the simulation until the promise settles (or fail after `limitUs` of virtual time). */
-async function settle<T>(host: SimHost, p: Promise<T>, limitUs = 5_000_000): Promise<T> {
-  let done = false;
-  p.then(() => (done = true), () => (done = true));
-  host.runUntilCondition(() => done, host.nowUs + limitUs);
-  await Promise.resolve();
-  expect(done).toBe(true);
+const conns = new WeakMap<Promise<unknown>, RespConnection>();
+
+/** Run the simulation until every reply the connection awaits has arrived (at most `limitUs` of virtual time). */
+function settle<T>(host: SimHost, p: Promise<T>, limitUs = 5_000_000): Promise<T> {
+  const c = conns.get(p);
+  if (!c) throw new Error('settle() needs a promise from tracked()');
+  const ok = host.runUntilCondition(() => c.pending === 0, host.nowUs + limitUs);
+  expect(ok, 'reply did not arrive in time').toBe(true);
   return p;
+}
+
+/** Wrap a RespConnection so the promises it returns can be settled by running the simulation. */
+function tracked(c: RespConnection): RespConnection {
+  for (const m of ['call', 'sendRaw', 'pipeline'] as const) {
+    const original = c[m].bind(c) as (...a: unknown[]) => Promise<unknown>;
+    (c as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
+      const p = original(...args);
+      conns.set(p, c);
+      return p;
+    };
+  }
+  return c;
 }
 
 describe('standalone node', () => {
@@ -58,8 +72,8 @@ describe('standalone node', () => {
     host.runFor(10_000);
     expect(q.closed).toBe(true);
     const p = open('b');
-    const r = await settle(host, p.sendRaw(Uint8Array.from('*1\r\n$x\r\n', (ch) => ch.charCodeAt(0))));
-    expect(text(r.raw)).toBe("-ERR Protocol error: expected '$', got 'x'\r\n");
+    const r = await settle(host, p.sendRaw(Uint8Array.from('*1\r\nfoo\r\n', (ch) => ch.charCodeAt(0))));
+    expect(text(r.raw)).toBe("-ERR Protocol error: expected '$', got 'f'\r\n");
     host.runFor(10_000);
     expect(p.closed).toBe(true);
   });

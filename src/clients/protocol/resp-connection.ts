@@ -42,6 +42,11 @@ export class RespConnection {
     return this.isClosed;
   }
 
+  /** Replies still awaited. A simulation can run until this is 0 (promise callbacks only run later). */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
   /** Send one command; resolves with its reply. */
   call(args: readonly ByteString[]): Promise<ReplyWithRaw> {
     return this.sendRaw(encodeCommand(args));

@@ -18,7 +18,9 @@ interface DocEntry {
 }
 
 const infoByName = new Map<string, InfoRow>((infoJson as unknown as InfoRow[]).map((row) => [row[0], row]));
-const docs = docsJson as unknown as Record<string, DocEntry>;
+// Nested under one key: tools that turn JSON into modules make each top-level key a variable, and 'eval' is a
+// command name but not a legal variable name.
+const docs = (docsJson as unknown as { commands: Record<string, DocEntry> }).commands;
 
 /** Every command of Redis 7.0 by name, implemented or not, so an unimplemented one gets an honest error. */
 export function isRedisCommand(name: string): boolean {

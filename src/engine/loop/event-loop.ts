@@ -63,6 +63,12 @@ export class EventLoop {
   /** The node's clock. Advances when the node sleeps (to the wake-up time) and when it works (by CPU cost). */
   nowUs: TimeUs;
   iteration = 0;
+  /**
+   * When the current iteration's poll returned. Reads and accepts see only input that had arrived by then:
+   * input arriving while the node works is picked up by the next poll, which keeps the node's steps
+   * independent of how much input its host happens to have delivered ahead of time.
+   */
+  pollWakeUs: TimeUs = 0;
   private carryNs = 0;
   private phase: Phase = 'start';
   private pollStartUs: TimeUs = 0;
@@ -132,6 +138,7 @@ export class EventLoop {
 
   private processEvents(): void {
     const wakeUs = this.nowUs;
+    this.pollWakeUs = wakeUs;
     const fired = this.sockets.readable(wakeUs);
     this.spend(COST_NS.pollSyscall + fired.length * COST_NS.pollPerReadyFd);
     for (const fd of fired) this.hooks.onReadable(fd);

@@ -158,7 +158,7 @@ export class RedisNode implements Server {
 
   /** acceptTcpHandler + createClient. Over maxclients, Redis writes an error and closes at once. */
   private acceptHandler(): void {
-    for (const s of this.sockets.accept(this.loop.nowUs, MAX_ACCEPTS_PER_CALL)) {
+    for (const s of this.sockets.accept(this.loop.pollWakeUs, MAX_ACCEPTS_PER_CALL)) {
       this.loop.spend(COST_NS.accept);
       const c = new Client({
         id: this.nextClientId++,
@@ -188,7 +188,7 @@ export class RedisNode implements Server {
     const c = this.clients.get(fd);
     if (!c || c.closed) return;
     this.loop.spend(COST_NS.readSyscall);
-    const r = this.sockets.read(fd, this.loop.nowUs);
+    const r = this.sockets.read(fd, this.loop.pollWakeUs);
     if (r === null) return;
     if ('eof' in r) {
       this.freeClient(c, 'peer');

@@ -6,9 +6,11 @@ import type { RemoteNode, RemoteNodeFactory } from '../lockstep/lockstep-host.ts
 import type { NodeService } from '../lockstep/node-service.ts';
 
 export const threadNodeFactory: RemoteNodeFactory = async (opts) => {
-  const worker = new Worker(new URL('./node-worker-thread.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+  // A worker that fails to start would leave Comlink waiting forever: fail the creation instead.
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
   const api = Comlink.wrap<NodeService>(nodeEndpoint(worker));
-  await api.create(opts);
+  await Promise.race([api.create(opts), failed]);
   const remote: RemoteNode = {
     advance: (untilUs, inbox) => api.advance(untilUs, inbox) as never,
     snapshot: () => api.snapshot() as never,

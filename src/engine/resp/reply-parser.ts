@@ -1,0 +1,174 @@
+/**
+ * The client side of RESP: parses RESP2 and RESP3 replies from a byte stream into a typed tree, keeping each
+ * top-level frame's exact bytes (the conformance harness compares those). Frames may arrive in any pieces.
+ * Used by our redis-cli, test clients, lesson checks and the smart cluster clients.
+ */
+import type { ByteString } from '../types/bytes.ts';
+import { bytesToByteString } from '../types/bytes.ts';
+
+export type Reply =
+  | { type: 'status'; value: string }
+  | { type: 'error'; value: string }
+  | { type: 'integer'; value: bigint }
+  | { type: 'bulk'; value: ByteString }
+  /** `$-1` (bulk), `*-1` (array) and RESP3's `_` (null) all read as nil; `kind` says which it was. */
+  | { type: 'nil'; kind?: 'bulk' | 'array' | 'null' }
+  | { type: 'array'; value: Reply[] }
+  | { type: 'map'; value: [Reply, Reply][] }
+  | { type: 'set'; value: Reply[] }
+  | { type: 'attribute'; value: [Reply, Reply][]; reply: Reply }
+  | { type: 'push'; value: Reply[] }
+  | { type: 'double'; value: string }
+  | { type: 'bool'; value: boolean }
+  | { type: 'bignum'; value: string }
+  | { type: 'verbatim'; format: string; value: ByteString };
+
+export class ReplyProtocolError extends Error {}
+
+const CR = 13;
+
+/** Thrown inside the recursive reader when the frame is not complete yet. */
+const INCOMPLETE = Symbol('incomplete');
+
+export class ReplyParser {
+  private buf = new Uint8Array(1024);
+  private pos = 0;
+  private end = 0;
+
+  get bufferedBytes(): number {
+    return this.end - this.pos;
+  }
+
+  feed(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.end - this.pos;
+      let cap = this.buf.length;
+      while (cap < live + chunk.length) cap *= 2;
+      if (cap === this.buf.length) {
+        this.buf.copyWithin(0, this.pos, this.end);
+      } else {
+        const next = new Uint8Array(cap);
+        next.set(this.buf.subarray(this.pos, this.end));
+        this.buf = next;
+      }
+      this.pos = 0;
+      this.end = live;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  /** The next complete top-level reply with its raw bytes, or null if it has not fully arrived. */
+  next(): { reply: Reply; raw: Uint8Array } | null {
+    if (this.pos === this.end) return null;
+    const start = this.pos;
+    try {
+      const reply = this.read();
+      const raw = this.buf.slice(start, this.pos);
+      if (this.pos === this.end) this.pos = this.end = 0;
+      return { reply, raw };
+    } catch (e) {
+      this.pos = start;
+      if (e === INCOMPLETE) return null;
+      throw e;
+    }
+  }
+
+  private line(): string {
+    for (let i = this.pos; i + 1 < this.end; i++) {
+      if (this.buf[i] === CR && this.buf[i + 1] === 10) {
+        const s = bytesToByteString(this.buf, this.pos, i);
+        this.pos = i + 2;
+        return s;
+      }
+    }
+    throw INCOMPLETE;
+  }
+
+  private int(text: string, what: string): number {
+    if (!/^-?\d+$/.test(text)) throw new ReplyProtocolError(`Protocol error: bad ${what} '${text}'`);
+    return Number(text);
+  }
+
+  private bytes(n: number): ByteString {
+    if (this.end - this.pos < n + 2) throw INCOMPLETE;
+    const s = bytesToByteString(this.buf, this.pos, this.pos + n);
+    if (this.buf[this.pos + n] !== CR || this.buf[this.pos + n + 1] !== 10) {
+      throw new ReplyProtocolError('Protocol error: bulk string not terminated by CRLF');
+    }
+    this.pos += n + 2;
+    return s;
+  }
+
+  private read(): Reply {
+    if (this.pos >= this.end) throw INCOMPLETE;
+    const type = this.buf[this.pos++];
+    switch (type) {
+      case 43: // +
+        return { type: 'status', value: this.line() };
+      case 45: // -
+        return { type: 'error', value: this.line() };
+      case 58: { // :
+        const t = this.line();
+        this.int(t, 'integer');
+        return { type: 'integer', value: BigInt(t) };
+      }
+      case 36: { // $
+        const n = this.int(this.line(), 'bulk length');
+        if (n < 0) return { type: 'nil', kind: 'bulk' };
+        return { type: 'bulk', value: this.bytes(n) };
+      }
+      case 42: { // *
+        const n = this.int(this.line(), 'array length');
+        if (n < 0) return { type: 'nil', kind: 'array' };
+        return { type: 'array', value: this.items(n) };
+      }
+      case 126: // ~
+        return { type: 'set', value: this.items(this.int(this.line(), 'set length')) };
+      case 62: // >
+        return { type: 'push', value: this.items(this.int(this.line(), 'push length')) };
+      case 37: // %
+        return { type: 'map', value: this.pairs(this.int(this.line(), 'map length')) };
+      case 124: { // |
+        const value = this.pairs(this.int(this.line(), 'attribute length'));
+        return { type: 'attribute', value, reply: this.read() };
+      }
+      case 95: // _
+        this.line();
+        return { type: 'nil', kind: 'null' };
+      case 35: { // #
+        const t = this.line();
+        if (t !== 't' && t !== 'f') throw new ReplyProtocolError(`Protocol error: bad boolean '${t}'`);
+        return { type: 'bool', value: t === 't' };
+      }
+      case 44: // ,
+        return { type: 'double', value: this.line() };
+      case 40: // (
+        return { type: 'bignum', value: this.line() };
+      case 61: { // =
+        const n = this.int(this.line(), 'verbatim length');
+        const body = this.bytes(n);
+        return { type: 'verbatim', format: body.slice(0, 3), value: body.slice(4) };
+      }
+      case 33: { // ! blob error
+        const n = this.int(this.line(), 'blob error length');
+        return { type: 'error', value: this.bytes(n) };
+      }
+      default:
+        throw new ReplyProtocolError(`Protocol error, got "${String.fromCharCode(type)}" as reply type byte`);
+    }
+  }
+
+  private items(n: number): Reply[] {
+    const out: Reply[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.read();
+    return out;
+  }
+
+  private pairs(n: number): [Reply, Reply][] {
+    const out: [Reply, Reply][] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [this.read(), this.read()];
+    return out;
+  }
+}
