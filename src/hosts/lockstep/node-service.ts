@@ -13,7 +13,7 @@ export interface NodeService {
 }
 
 /** `transfer` marks buffers to move instead of copy (Comlink.transfer); identity when not available. */
-export function createNodeService(transfer: <T>(value: T, buffers: Transferable[]) => T): NodeService {
+export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]) => T): NodeService {
   let node: RedisNode | null = null;
   const need = (): RedisNode => {
     if (!node) throw new Error('node not created yet');
@@ -25,7 +25,7 @@ export function createNodeService(transfer: <T>(value: T, buffers: Transferable[
     },
     advance(untilUs, inbox) {
       const result = need().advance(untilUs, inbox);
-      const buffers: Transferable[] = [];
+      const buffers: ArrayBuffer[] = [];
       for (const e of result.outbox) if (e.kind === 'data') buffers.push(e.bytes.buffer as ArrayBuffer);
       return transfer(result, buffers);
     },
