@@ -58,6 +58,11 @@ export class RedisCliSession {
     });
   }
 
+  /** Whether a command has been sent and its reply has not arrived yet. */
+  get awaitingReply(): boolean {
+    return this.waiting.length > 0;
+  }
+
   /** Everything written so far, for lesson checks and tests. */
   get output(): string {
     return this.transcript;
