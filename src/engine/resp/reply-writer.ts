@@ -64,11 +64,16 @@ export class ReplyWriter {
 
   /** A bulk string holding bytes (a byte string). */
   bulk(value: ByteString): void {
-    this.byte(36);
-    this.ascii(String(value.length));
-    this.crlf();
-    this.bytes(value);
-    this.crlf();
+    const n = value.length;
+    const header = n < BULK_HEADERS.length ? BULK_HEADERS[n] : encode(`$${n}\r\n`);
+    this.reserve(header.length + n + 2);
+    const buf = this.buf;
+    let at = this.len;
+    for (let i = 0; i < header.length; i++) buf[at++] = header[i];
+    for (let i = 0; i < n; i++) buf[at++] = value.charCodeAt(i);
+    buf[at++] = CRLF0;
+    buf[at++] = CRLF1;
+    this.len = at;
   }
 
   /** The null bulk string (`$-1` in RESP2, `_` in RESP3): GET of a missing key. */
@@ -138,9 +143,18 @@ export class ReplyWriter {
 
   /** Pre-encoded protocol bytes (shared replies). */
   raw(encoded: Uint8Array): void {
-    this.reserve(encoded.length);
-    this.buf.set(encoded, this.len);
-    this.len += encoded.length;
+    const n = encoded.length;
+    this.reserve(n);
+    if (n <= 32) {
+      // A byte loop beats TypedArray.set for the short shared replies (+OK, :1, $-1).
+      const buf = this.buf;
+      let at = this.len;
+      for (let i = 0; i < n; i++) buf[at++] = encoded[i];
+      this.len = at;
+    } else {
+      this.buf.set(encoded, this.len);
+      this.len += n;
+    }
   }
 
   private aggregate(prefix: number, count: number): void {
@@ -201,3 +215,6 @@ const TRUE3 = encode('#t\r\n');
 const FALSE3 = encode('#f\r\n');
 const ONE = encode(':1\r\n');
 const ZERO = encode(':0\r\n');
+
+/** `$<n>\r\n` for the bulk lengths most replies have, encoded once. */
+const BULK_HEADERS: Uint8Array[] = Array.from({ length: 1024 }, (_, n) => encode(`$${n}\r\n`));
