@@ -89,6 +89,7 @@ export class LineEditor {
     if (this.history[this.history.length - 1] === line) return;
     this.history.push(line);
     if (this.history.length > HISTORY_MAX) this.history.shift();
+    this.histIndex = this.history.length;
   }
 
   getHistory(): readonly string[] {
