@@ -5,7 +5,7 @@
  */
 import { ReplyParser, type Reply } from '../../engine/resp/reply-parser.ts';
 import type { ByteString } from '../../engine/types/bytes.ts';
-import { encodeCommand } from './encode-command.ts';
+import { encodeCommand, encodePipeline } from './encode-command.ts';
 
 export interface ByteConnection {
   send(bytes: Uint8Array): void;
@@ -62,14 +62,7 @@ export class RespConnection {
   /** Several commands in one write; resolves with all replies, in order. */
   pipeline(commands: readonly (readonly ByteString[])[]): Promise<ReplyWithRaw[]> {
     const promises = commands.map(() => new Promise<ReplyWithRaw>((resolve, reject) => this.waiting.push({ resolve, reject })));
-    const parts = commands.map(encodeCommand);
-    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    this.conn.send(all);
+    this.conn.send(encodePipeline(commands));
     return Promise.all(promises);
   }
 

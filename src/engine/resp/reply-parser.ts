@@ -5,6 +5,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import { bytesToByteString } from '../types/bytes.ts';
+import { InputBuffer } from './input-buffer.ts';
 
 export type Reply =
   | { type: 'status'; value: string }
@@ -31,32 +32,27 @@ const CR = 13;
 const INCOMPLETE = Symbol('incomplete');
 
 export class ReplyParser {
-  private buf = new Uint8Array(1024);
-  private pos = 0;
-  private end = 0;
+  private readonly input = new InputBuffer();
 
   get bufferedBytes(): number {
-    return this.end - this.pos;
+    return this.input.length;
   }
 
   feed(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    if (this.end + chunk.length > this.buf.length) {
-      const live = this.end - this.pos;
-      let cap = this.buf.length;
-      while (cap < live + chunk.length) cap *= 2;
-      if (cap === this.buf.length) {
-        this.buf.copyWithin(0, this.pos, this.end);
-      } else {
-        const next = new Uint8Array(cap);
-        next.set(this.buf.subarray(this.pos, this.end));
-        this.buf = next;
-      }
-      this.pos = 0;
-      this.end = live;
-    }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+    this.input.append(chunk);
+  }
+
+  private get buf(): Uint8Array {
+    return this.input.buf;
+  }
+  private get pos(): number {
+    return this.input.pos;
+  }
+  private set pos(p: number) {
+    this.input.pos = p;
+  }
+  private get end(): number {
+    return this.input.end;
   }
 
   /** The next complete top-level reply with its raw bytes, or null if it has not fully arrived. */
@@ -66,7 +62,7 @@ export class ReplyParser {
     try {
       const reply = this.read();
       const raw = this.buf.slice(start, this.pos);
-      if (this.pos === this.end) this.pos = this.end = 0;
+      this.input.rewindIfEmpty();
       return { reply, raw };
     } catch (e) {
       this.pos = start;

@@ -12,6 +12,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import { bytesToByteString } from '../types/bytes.ts';
+import { InputBuffer } from './input-buffer.ts';
 
 /** Largest inline request, and largest count line, Redis buffers while waiting for its end (PROTO_INLINE_MAX_SIZE). */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -42,9 +43,7 @@ const DOLLAR = 36;
 
 export class RequestParser {
   limits: ParserLimits;
-  private buf = new Uint8Array(1024);
-  private pos = 0;
-  private end = 0;
+  private readonly input = new InputBuffer();
   /** Multibulk state: arguments still to read (0 = between requests), the current bulk's length (-1 = unknown). */
   private multibulkLen = 0;
   private bulkLen = -1;
@@ -57,36 +56,32 @@ export class RequestParser {
 
   /** Bytes received and not yet consumed by a complete request. */
   get bufferedBytes(): number {
-    return this.end - this.pos;
+    return this.input.length;
   }
 
   feed(chunk: Uint8Array): void {
-    const n = chunk.length;
-    if (n === 0) return;
-    if (this.end + n > this.buf.length) {
-      const live = this.end - this.pos;
-      if (live + n <= this.buf.length && this.pos > 0) {
-        this.buf.copyWithin(0, this.pos, this.end);
-      } else {
-        let cap = this.buf.length * 2;
-        while (cap < live + n) cap *= 2;
-        const next = new Uint8Array(cap);
-        next.set(this.buf.subarray(this.pos, this.end));
-        this.buf = next;
-      }
-      this.pos = 0;
-      this.end = live;
-    }
-    this.buf.set(chunk, this.end);
-    this.end += n;
+    this.input.append(chunk);
+  }
+
+  // The parser reads and moves the buffer's cursor directly: this is the server's hottest loop.
+  private get buf(): Uint8Array {
+    return this.input.buf;
+  }
+  private get pos(): number {
+    return this.input.pos;
+  }
+  private set pos(p: number) {
+    this.input.pos = p;
+  }
+  private get end(): number {
+    return this.input.end;
   }
 
   next(): ParseResult {
     if (this.failed) return this.failed;
     for (;;) {
       if (this.pos === this.end) {
-        // Everything consumed: rewind so the buffer does not creep forward.
-        this.pos = this.end = 0;
+        this.input.rewindIfEmpty();
         return null;
       }
       const r = this.multibulkLen > 0 || this.buf[this.pos] === STAR ? this.multibulk() : this.inline();
