@@ -1,6 +1,7 @@
 /** Connection commands (Redis's "connection" group): PING, ECHO, QUIT. */
 import type { CommandDefinition } from './types.ts';
 import { arityError } from './errors.ts';
+import { parseIntArg } from './parse.ts';
 
 export const connectionCommands: CommandDefinition[] = [
   {
@@ -22,6 +23,19 @@ export const connectionCommands: CommandDefinition[] = [
     summaryZh: '原样返回给定的字符串',
     cost: (argv) => argv[1].length * 0.5,
     handler: (c) => c.reply.bulk(c.argv[1]),
+  },
+  {
+    name: 'select',
+    summaryZh: '切换当前连接使用的数据库',
+    cost: () => 0,
+    handler: (c, server) => {
+      const id = parseIntArg(c.argv[1]);
+      if (typeof id !== 'number') return c.reply.error(id.error);
+      if (server.config.clusterEnabled && id !== 0) return c.reply.error('ERR SELECT is not allowed in cluster mode');
+      if (id < 0 || id >= server.dbs.length) return c.reply.error('ERR DB index is out of range');
+      c.db = server.dbs[id];
+      c.reply.ok();
+    },
   },
   {
     name: 'quit',

@@ -7,6 +7,7 @@ import type { CommandArgument, CommandDefinition, CommandSpec } from './types.ts
 import { connectionCommands } from './connection.ts';
 import { stringCommands } from './string.ts';
 import { genericCommands } from './generic.ts';
+import { serverCommands } from './server-commands.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], ...unknown[]];
 interface DocEntry {
@@ -51,7 +52,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...genericCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...genericCommands, ...serverCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

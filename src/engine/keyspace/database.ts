@@ -8,9 +8,12 @@
 import type { ByteString } from '../types/bytes.ts';
 import type { RedisObject } from './object.ts';
 
+export type Deadline = number | bigint;
+
 export class Database {
   readonly keys = new Map<ByteString, RedisObject>();
-  readonly expires = new Map<ByteString, number>();
+  /** Deadlines in unix ms; a bigint only for deadlines beyond 2^53 ms, which JS numbers cannot hold exactly. */
+  readonly expires = new Map<ByteString, Deadline>();
 
   constructor(readonly id: number) {}
 
@@ -40,11 +43,11 @@ export class Database {
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
   }
 
-  setExpire(key: ByteString, whenMs: number): void {
+  setExpire(key: ByteString, whenMs: Deadline): void {
     this.expires.set(key, whenMs);
   }
 
-  getExpire(key: ByteString): number | undefined {
+  getExpire(key: ByteString): Deadline | undefined {
     return this.expires.get(key);
   }
 

@@ -33,4 +33,6 @@ export const COMMAND_COST_NS = {
   perKey: 150,
   /** Per byte copied into a reply or a value. */
   perByte: 0.5,
+  /** Per key visited by a whole-keyspace walk (KEYS, FLUSHDB): O(N) commands block the loop this long. */
+  scanPerKey: 60,
 } as const;

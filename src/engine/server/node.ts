@@ -140,8 +140,26 @@ export class RedisNode implements Server {
     return this.epochMs + Math.floor(this.loop.nowUs / 1000);
   }
 
+  unixTimeUs(): number {
+    return this.epochMs * 1000 + this.loop.nowUs;
+  }
+
   spend(ns: number): void {
     this.loop.spend(ns);
+  }
+
+  swapDatabases(a: number, b: number): void {
+    // Clients hold their database by index, as Redis's c->db points at server.db[id] whose contents move.
+    const da = this.dbs[a];
+    const db = this.dbs[b];
+    const keys = new Map(da.keys);
+    const expires = new Map(da.expires);
+    da.clear();
+    for (const [k, v] of db.keys) da.keys.set(k, v);
+    for (const [k, v] of db.expires) da.expires.set(k, v);
+    db.clear();
+    for (const [k, v] of keys) db.keys.set(k, v);
+    for (const [k, v] of expires) db.expires.set(k, v);
   }
 
   markDirty(count = 1): void {

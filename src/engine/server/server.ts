@@ -5,14 +5,21 @@
 import type { Database } from '../keyspace/database.ts';
 import type { ServerConfig } from '../config/config.ts';
 import type { Client } from './client.ts';
+import type { Prng } from '../random/prng.ts';
 
 export interface Server {
   readonly config: ServerConfig;
-  readonly dbs: readonly Database[];
+  readonly dbs: Database[];
+  /** The node's random source (RANDOMKEY, SPOP, ...), seeded by the host. */
+  readonly rng: Prng;
   /** The node's wall clock in unix milliseconds (virtual: injected epoch plus virtual time, plus any skew). */
   nowMs(): number;
+  /** The same wall clock in microseconds (TIME). */
+  unixTimeUs(): number;
   /** Charge extra virtual CPU time to the running command. */
   spend(ns: number): void;
+  /** SWAPDB: exchange two databases' contents; clients keep their selected index. */
+  swapDatabases(a: number, b: number): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */
   markDirty(count?: number): void;
   /** The client is finished: write what is pending, then close its connection. */
