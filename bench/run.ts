@@ -4,6 +4,7 @@
  */
 import { benchResp } from './resp.ts';
 import { benchWorkerHost } from './worker-host.ts';
+import { benchEngine } from './engine.ts';
 
 export interface BenchRow {
   name: string;
@@ -14,6 +15,7 @@ export interface BenchRow {
 
 const suites: Record<string, () => BenchRow[] | Promise<BenchRow[]>> = {
   resp: benchResp,
+  engine: benchEngine,
   worker: benchWorkerHost,
 };
 
