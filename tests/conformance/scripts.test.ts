@@ -3,7 +3,7 @@
  * cluster-lab-server; replies must match byte for byte unless listed in known-differences.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runScript, startServers, type Servers } from './harness.ts';
 import { knownDifference } from './known-differences.ts';
@@ -25,7 +25,15 @@ describe('conformance with redis-server 7.0', () => {
   });
 
   it.each(scripts)('%s', async (script) => {
-    const results = await runScript(join(DIR, script), servers);
+    // A script may ask for servers of its own: a first line "# @server --requirepass secret".
+    const own = /^# @server (.*)$/m.exec(readFileSync(join(DIR, script), 'utf8'));
+    const pair = own ? await startServers(own[1].split(' ')) : servers;
+    let results;
+    try {
+      results = await runScript(join(DIR, script), pair);
+    } finally {
+      if (own) await pair.stop();
+    }
     expect(results.length).toBeGreaterThan(0);
     const failures: string[] = [];
     for (const r of results) {

@@ -8,29 +8,38 @@ import { connectionCommands } from './connection.ts';
 import { stringCommands } from './string.ts';
 import { genericCommands } from './generic.ts';
 import { serverCommands } from './server-commands.ts';
+import { clientCommands } from './client-command.ts';
 
-type InfoRow = [string, number, string[], number, number, number, string[], ...unknown[]];
+type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
   summary: string;
   since: string;
   group: string;
   complexity?: string;
   arguments?: CommandArgument[];
+  subcommands?: Record<string, DocEntry>;
 }
 
-const infoByName = new Map<string, InfoRow>((infoJson as unknown as InfoRow[]).map((row) => [row[0], row]));
+/** COMMAND INFO rows by full name: "get", and for subcommands "client|setname". */
+const infoByName = new Map<string, InfoRow>();
+for (const row of infoJson as unknown as InfoRow[]) {
+  infoByName.set(row[0], row);
+  for (const sub of row[9] ?? []) infoByName.set(sub[0], sub);
+}
+/** Commands that only exist as containers of subcommands (CLIENT, CONFIG, CLUSTER, ...). */
+const containers = new Set((infoJson as unknown as InfoRow[]).filter((r) => (r[9] ?? []).length > 0).map((r) => r[0]));
 // Nested under one key: tools that turn JSON into modules make each top-level key a variable, and 'eval' is a
 // command name but not a legal variable name.
 const docs = (docsJson as unknown as { commands: Record<string, DocEntry> }).commands;
 
-/** Every command of Redis 7.0 by name, implemented or not, so an unimplemented one gets an honest error. */
-export function isRedisCommand(name: string): boolean {
-  return infoByName.has(name);
+function docFor(fullname: string): DocEntry | undefined {
+  const [parent, sub] = fullname.split('|');
+  return sub === undefined ? docs[parent] : docs[parent]?.subcommands?.[fullname];
 }
 
 function buildSpec(def: CommandDefinition): CommandSpec {
   const row = infoByName.get(def.name);
-  const doc = docs[def.name];
+  const doc = docFor(def.name);
   if (!row || !doc) throw new Error(`'${def.name}' is not a Redis 7.0 command`);
   const flags = new Set(row[2]);
   return {
@@ -52,19 +61,43 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...genericCommands, ...serverCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(
   definitions.map((d) => [d.name, buildSpec(d)] as const),
 );
 
+/** What lookupCommand found for an argv. */
+export type Lookup =
+  | { kind: 'command'; spec: CommandSpec }
+  /** A container named alone (CLIENT): its arity check fails with the container's name. */
+  | { kind: 'container'; fullname: string; arity: number }
+  /** A Redis 7.0 command or subcommand the lab does not implement yet. */
+  | { kind: 'unimplemented'; fullname: string }
+  | { kind: 'unknown-subcommand'; container: string }
+  | { kind: 'unknown' };
+
 /**
- * lookupCommand: argv[0] is matched case-insensitively. Byte strings are ASCII-compatible, so lower-casing is
- * safe; names with non-ASCII bytes simply miss.
+ * lookupCommand: argv[0] (and argv[1] for containers) matched case-insensitively. Byte strings are
+ * ASCII-compatible, so lower-casing is safe; names with non-ASCII bytes simply miss.
  */
-export function lookupCommand(name: string): CommandSpec | undefined {
-  return commandTable.get(name) ?? commandTable.get(name.toLowerCase());
+export function lookupCommand(argv: readonly string[]): Lookup {
+  const first = argv[0];
+  const direct = commandTable.get(first);
+  if (direct !== undefined) return { kind: 'command', spec: direct };
+  const name = first.toLowerCase();
+  if (containers.has(name)) {
+    const row = infoByName.get(name)!;
+    if (argv.length === 1) return { kind: 'container', fullname: name, arity: row[1] };
+    const fullname = `${name}|${argv[1].toLowerCase()}`;
+    const sub = commandTable.get(fullname);
+    if (sub !== undefined) return { kind: 'command', spec: sub };
+    return infoByName.has(fullname) ? { kind: 'unimplemented', fullname } : { kind: 'unknown-subcommand', container: name };
+  }
+  const spec = commandTable.get(name);
+  if (spec !== undefined) return { kind: 'command', spec };
+  return infoByName.has(name) ? { kind: 'unimplemented', fullname: name } : { kind: 'unknown' };
 }
 
 /** The keys a call touches, from the legacy key range (negative last = counted from the end). */

@@ -79,7 +79,11 @@ export class RedisNode implements Server {
   private readonly observeCommands: boolean;
   private outbox: Emission[] = [];
   private events: EngineEvent[] = [];
-  private nextClientId = 1;
+  /**
+   * Client ids: a fresh Redis 7.0 has already given ids 1 and 2 to its internal Lua clients (scripts and
+   * functions), so the first connection gets id 3, as HELLO and CLIENT ID show.
+   */
+  private nextClientId = 3;
   private dirty = 0;
   private commandsThisIteration = 0;
 

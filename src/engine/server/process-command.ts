@@ -5,7 +5,7 @@
  */
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
-import { lookupCommand, isRedisCommand } from '../commands/table.ts';
+import { lookupCommand } from '../commands/table.ts';
 import { ERR, arityError } from '../commands/errors.ts';
 import { COST_NS } from '../loop/cost-model.ts';
 
@@ -22,13 +22,20 @@ export function processCommand(c: Client, server: Server): void {
   }
 
   server.spend(COST_NS.commandBase);
-  const cmd = lookupCommand(name);
-  c.cmd = cmd;
-  if (cmd === undefined) {
+  const found = lookupCommand(argv);
+  if (found.kind !== 'command') {
+    c.cmd = undefined;
     c.lastCommand = name.toLowerCase();
-    c.reply.error(unknownCommandError(argv));
+    if (found.kind === 'container') c.reply.error(arityError(found.fullname));
+    else if (found.kind === 'unknown-subcommand') {
+      c.reply.error(`ERR unknown subcommand '${cString(argv[1]).slice(0, 128)}'. Try ${found.container.toUpperCase()} HELP.`);
+    } else if (found.kind === 'unimplemented') {
+      c.reply.error(`ERR '${found.fullname}' is a Redis 7.0 command that Cluster Lab does not implement yet`);
+    } else c.reply.error(unknownCommandError(argv));
     return;
   }
+  const cmd = found.spec;
+  c.cmd = cmd;
   c.lastCommand = cmd.name;
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
     c.reply.error(arityError(cmd.name));
@@ -44,14 +51,10 @@ export function processCommand(c: Client, server: Server): void {
 
 /**
  * commandCheckExistence's message: the name (first 128 bytes) and the first arguments, each quoted and
- * followed by a space, until 128 bytes of argument text have been written. A command that real Redis 7.0 has
- * but the lab has not implemented yet says so instead of pretending not to exist.
+ * followed by a space, until 128 bytes of argument text have been written.
  */
 function unknownCommandError(argv: string[]): string {
   const name = argv[0];
-  if (isRedisCommand(name.toLowerCase())) {
-    return `ERR '${name.toLowerCase()}' is a Redis 7.0 command that Cluster Lab does not implement yet`;
-  }
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {
     args += `'${cString(argv[i]).slice(0, 128 - args.length)}' `;
