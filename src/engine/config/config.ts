@@ -9,6 +9,7 @@
  * lists them.
  */
 import defaults from './defaults.json' with { type: 'json' };
+import mutability from './mutability.json' with { type: 'json' };
 
 export type ConfigValues = Record<string, string>;
 
@@ -44,6 +45,18 @@ export class ServerConfig {
 
   static names(): string[] {
     return Object.keys(defaults);
+  }
+
+  /**
+   * Whether CONFIG SET may change a parameter: "immutable" ones only at startup, "protected" ones only when
+   * enable-protected-configs allows it (never, by default). Classified by asking redis-server 7.0.15 itself
+   * (`mutability.json`).
+   */
+  static mutability(name: string): 'mutable' | 'immutable' | 'protected' {
+    const key = name.toLowerCase();
+    if (mutability.immutable.includes(key)) return 'immutable';
+    if (mutability.protected.includes(key)) return 'protected';
+    return 'mutable';
   }
 
   get(name: string): string | undefined {

@@ -1,12 +1,15 @@
 /**
- * Value checks for the parameters the lab acts on, with redis-server 7.0's messages (the same texts appear in
- * its startup errors and, later, in CONFIG SET errors). Parameters without a rule accept any single value.
+ * Value checks with redis-server 7.0's messages (the same texts appear in its startup errors and in CONFIG SET
+ * errors). `types.json` holds the type of every mutable parameter and the exact range of every integer one, as
+ * redis-server 7.0.15 reported them when probed with invalid values; the rules below add the immutable
+ * parameters and the multi-argument ones. A parameter with no rule accepts any single value.
  */
 import { parseMemory } from './config.ts';
+import probed from './types.json' with { type: 'json' };
 
 type Rule =
   | { kind: 'bool' }
-  | { kind: 'int'; min: number; max: number }
+  | { kind: 'int'; min: number | string; max: number | string }
   | { kind: 'memory' }
   | { kind: 'enum'; values: string[] }
   /** Takes any number of arguments (save, bind), or a multiple of `of`. */
@@ -15,7 +18,7 @@ type Rule =
 const UINT_MAX = 4294967295;
 const INT_MAX = 2147483647;
 
-const RULES: Record<string, Rule> = {
+const HAND_RULES: Record<string, Rule> = {
   port: { kind: 'int', min: 0, max: 65535 },
   'tls-port': { kind: 'int', min: 0, max: 65535 },
   'cluster-port': { kind: 'int', min: 0, max: 65535 },
@@ -53,6 +56,8 @@ const RULES: Record<string, Rule> = {
   'oom-score-adj-values': { kind: 'multi', of: 3 },
 };
 
+const RULES: Record<string, Rule> = { ...HAND_RULES, ...(probed as Record<string, Rule>) };
+
 /** Validates one directive's arguments; returns the value to store (arguments joined by spaces) or an error. */
 export function validateConfigArgs(name: string, args: string[]): { value: string } | { error: string } {
   const rule = RULES[name.toLowerCase()];
@@ -70,14 +75,22 @@ export function validateConfigArgs(name: string, args: string[]): { value: strin
       return { value: lower };
     }
     case 'int': {
-      if (!/^-?\d+$/.test(v)) return { error: "argument couldn't be parsed into an integer" };
-      const n = Number(v);
-      if (n < rule.min || n > rule.max) return { error: `argument must be between ${rule.min} and ${rule.max} inclusive` };
-      return { value: String(n) };
+      // Anything string2ll refuses, including values beyond 64 bits, "couldn't be parsed".
+      if (!/^-?\d+$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n) {
+        return { error: "argument couldn't be parsed into an integer" };
+      }
+      let n = BigInt(v);
+      if (n < BigInt(rule.min) || n > BigInt(rule.max)) return { error: `argument must be between ${rule.min} and ${rule.max} inclusive` };
+      // hz is clamped to 1..500 by its update hook (CONFIG_MIN_HZ, CONFIG_MAX_HZ), and reads back clamped.
+      if (name.toLowerCase() === 'hz') n = n < 1n ? 1n : n > 500n ? 500n : n;
+      return { value: n.toString() };
     }
-    case 'memory':
-      if (parseMemory(v) === null) return { error: 'argument must be a memory value' };
-      return { value: v };
+    case 'memory': {
+      // Stored (and reported by CONFIG GET) in bytes, as Redis does: "1mb" reads back as 1048576.
+      const bytes = parseMemory(v);
+      if (bytes === null) return { error: 'argument must be a memory value' };
+      return { value: String(bytes) };
+    }
     case 'enum': {
       const lower = v.toLowerCase();
       if (!rule.values.includes(lower)) return { error: `argument(s) must be one of the following: ${rule.values.join(', ')}` };

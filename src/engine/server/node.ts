@@ -166,6 +166,12 @@ export class RedisNode implements Server {
     for (const [k, v] of expires) db.expires.set(k, v);
   }
 
+  resetStats(): void {
+    this.stats.totalConnectionsReceived = 0;
+    this.stats.totalCommandsProcessed = 0;
+    this.stats.rejectedConnections = 0;
+  }
+
   markDirty(count = 1): void {
     this.dirty += count;
   }

@@ -20,6 +20,8 @@ export interface Server {
   spend(ns: number): void;
   /** SWAPDB: exchange two databases' contents; clients keep their selected index. */
   swapDatabases(a: number, b: number): void;
+  /** CONFIG RESETSTAT. */
+  resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */
   markDirty(count?: number): void;
   /** The client is finished: write what is pending, then close its connection. */

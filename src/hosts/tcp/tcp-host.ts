@@ -35,7 +35,8 @@ export class TcpHost {
   constructor(private readonly opts: TcpHostOptions) {
     this.node = new RedisNode({
       address: `127.0.0.1:${opts.config.port ?? '6379'}`,
-      config: opts.config,
+      // redis-server's working directory is its default `dir`.
+      config: { dir: process.cwd(), ...opts.config },
       seed: opts.seed ?? (process.pid ^ Date.now()) >>> 0,
       startUs: 0,
       epochMs: Date.now(),
