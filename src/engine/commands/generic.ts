@@ -26,12 +26,14 @@ function deleteKeys(c: Client, server: Server): void {
   c.reply.integer(deleted);
 }
 
-/** Counts how many of argv[1..] exist (duplicates count again): EXISTS and TOUCH. */
-function countExisting(c: Client, server: Server): void {
-  const now = server.nowMs();
-  let count = 0;
-  for (let i = 1; i < c.argv.length; i++) if (c.db.lookup(c.argv[i], now) !== undefined) count++;
-  c.reply.integer(count);
+/** Counts how many of argv[1..] exist (duplicates count again): EXISTS (no access) and TOUCH (an access). */
+function countExisting(touch: boolean) {
+  return (c: Client, server: Server): void => {
+    const now = server.nowMs();
+    let count = 0;
+    for (let i = 1; i < c.argv.length; i++) if (c.db.lookup(c.argv[i], now, touch) !== undefined) count++;
+    c.reply.integer(count);
+  };
 }
 
 /** The NX/XX/GT/LT options of EXPIRE and friends (parseExtendedExpireArgumentsOrReply). */
@@ -140,13 +142,49 @@ function renameGeneric(nx: boolean) {
 export const genericCommands: CommandDefinition[] = [
   { name: 'del', summaryZh: '删除一个或多个键，返回实际删除的个数', cost: perKeyCost, handler: deleteKeys },
   { name: 'unlink', summaryZh: '删除键（内存在后台回收），返回删除的个数', cost: perKeyCost, handler: deleteKeys },
-  { name: 'exists', summaryZh: '统计给定的键中有多少个存在（重复的键重复计数）', cost: perKeyCost, handler: countExisting },
-  { name: 'touch', summaryZh: '更新键的最近访问时间，返回存在的键数', cost: perKeyCost, handler: countExisting },
+  { name: 'exists', summaryZh: '统计给定的键中有多少个存在（重复的键重复计数）', cost: perKeyCost, handler: countExisting(false) },
+  { name: 'touch', summaryZh: '更新键的最近访问时间，返回存在的键数', cost: perKeyCost, handler: countExisting(true) },
   {
     name: 'type',
     summaryZh: '返回键所存值的类型',
     cost: () => COMMAND_COST_NS.o1,
-    handler: (c, server) => c.reply.status(c.db.lookup(c.argv[1], server.nowMs())?.type ?? 'none'),
+    handler: (c, server) => c.reply.status(c.db.lookup(c.argv[1], server.nowMs(), false)?.type ?? 'none'),
+  },
+  {
+    name: 'object|encoding',
+    summaryZh: '返回值的内部编码（如 int、embstr、raw）',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const o = c.db.lookup(c.argv[2], server.nowMs(), false);
+      if (o === undefined) c.reply.nullBulk();
+      else c.reply.bulk(o.enc);
+    },
+  },
+  {
+    name: 'object|refcount',
+    summaryZh: '返回值对象的引用计数',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const o = c.db.lookup(c.argv[2], server.nowMs(), false);
+      // Shared objects carry OBJ_SHARED_REFCOUNT (INT_MAX).
+      if (o === undefined) c.reply.nullBulk();
+      else c.reply.integer(o.shared ? 2147483647 : 1);
+    },
+  },
+  {
+    name: 'object|idletime',
+    summaryZh: '返回键自上次访问以来空闲的秒数',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const now = server.nowMs();
+      const o = c.db.lookup(c.argv[2], now, false);
+      if (o === undefined) return c.reply.nullBulk();
+      if (/lfu/.test(server.config.get('maxmemory-policy') ?? '')) {
+        return c.reply.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+      }
+      // Shared integers are never touched: their clock is the server's start.
+      c.reply.integer(Math.floor((now - (o.shared ? server.startedAtMs() : o.lru)) / 1000));
+    },
   },
   { name: 'expire', summaryZh: '以秒为单位设置键的过期时间', cost: () => COMMAND_COST_NS.o1, handler: expireGeneric('expire', true, true) },
   { name: 'pexpire', summaryZh: '以毫秒为单位设置键的过期时间', cost: () => COMMAND_COST_NS.o1, handler: expireGeneric('pexpire', true, false) },
@@ -233,7 +271,8 @@ export const genericCommands: CommandDefinition[] = [
         if (!replace) return c.reply.integer(0);
         dst.delete(newkey);
       }
-      dst.set(newkey, { ...o });
+      // dupStringObject: a copy of a shared integer is a private one.
+      dst.set(newkey, { ...o, shared: false });
       if (expire !== undefined) dst.setExpire(newkey, expire);
       server.markDirty();
       c.reply.integer(1);

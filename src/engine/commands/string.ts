@@ -5,7 +5,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createStringObject, type RedisObject } from '../keyspace/object.ts';
+import { createRawStringObject, createStringObject, type RedisObject, type StringObject } from '../keyspace/object.ts';
 import { ERR, arityError, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
@@ -70,6 +70,14 @@ function expireDeadlineMs(c: Client, server: Server, unit: ExpireUnit, arg: stri
   return exactMs(ms);
 }
 
+/**
+ * A new string value as Redis stores it (tryObjectEncoding). Shared integer objects are not used when an LRU or
+ * LFU maxmemory policy needs per-key access data (MAXMEMORY_FLAG_NO_SHARED_INTEGERS).
+ */
+export function newString(server: Server, value: string): StringObject {
+  return createStringObject(value, server.nowMs(), server.config.sharedIntegers);
+}
+
 /** setGenericCommand: SET and its older forms. Returns after replying. */
 function setGeneric(c: Client, server: Server, key: string, value: string, opts: StringOptions, okReply?: () => void, abortReply?: () => void): void {
   let deadline: number | bigint | null = null;
@@ -88,7 +96,7 @@ function setGeneric(c: Client, server: Server, key: string, value: string, opts:
     if (!opts.get) (abortReply ?? (() => c.reply.nullBulk()))();
     return;
   }
-  c.db.set(key, createStringObject(value), opts.keepTtl);
+  c.db.set(key, newString(server, value), opts.keepTtl);
   if (deadline !== null) c.db.setExpire(key, deadline);
   server.markDirty();
   if (!opts.get) (okReply ?? (() => c.reply.ok()))();
@@ -114,7 +122,7 @@ function incrDecr(c: Client, server: Server, by: bigint): void {
   if (current === null) return c.reply.error(ERR.notInteger);
   const next = current + by;
   if (next > INT64_MAX || next < INT64_MIN) return c.reply.error('ERR increment or decrement would overflow');
-  c.db.set(c.argv[1], createStringObject(next.toString()), true);
+  c.db.set(c.argv[1], newString(server, next.toString()), true);
   server.markDirty();
   c.reply.integer(next);
 }
@@ -181,7 +189,7 @@ export const stringCommands: CommandDefinition[] = [
       if (o === null) return;
       if (o === undefined) c.reply.nullBulk();
       else c.reply.bulk(o.value);
-      c.db.set(c.argv[1], createStringObject(c.argv[2]));
+      c.db.set(c.argv[1], newString(server, c.argv[2]));
       server.markDirty();
     },
   },
@@ -246,7 +254,7 @@ export const stringCommands: CommandDefinition[] = [
     cost: perKey,
     handler: (c, server) => {
       if (!pairsOk(c)) return;
-      for (let i = 1; i < c.argv.length; i += 2) c.db.set(c.argv[i], createStringObject(c.argv[i + 1]));
+      for (let i = 1; i < c.argv.length; i += 2) c.db.set(c.argv[i], newString(server, c.argv[i + 1]));
       server.markDirty((c.argv.length - 1) / 2);
       c.reply.ok();
     },
@@ -259,7 +267,7 @@ export const stringCommands: CommandDefinition[] = [
       if (!pairsOk(c)) return;
       const now = server.nowMs();
       for (let i = 1; i < c.argv.length; i += 2) if (c.db.lookup(c.argv[i], now) !== undefined) return c.reply.integer(0);
-      for (let i = 1; i < c.argv.length; i += 2) c.db.set(c.argv[i], createStringObject(c.argv[i + 1]));
+      for (let i = 1; i < c.argv.length; i += 2) c.db.set(c.argv[i], newString(server, c.argv[i + 1]));
       server.markDirty((c.argv.length - 1) / 2);
       c.reply.integer(1);
     },
@@ -297,7 +305,8 @@ export const stringCommands: CommandDefinition[] = [
       if (o === null) return;
       const value = (o?.value ?? '') + c.argv[2];
       if (value.length > server.config.protoMaxBulkLen) return c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
-      c.db.set(c.argv[1], createStringObject(value), true);
+      // A new key stores the argument as SET would; appending to an existing value makes it raw.
+      c.db.set(c.argv[1], o === undefined ? newString(server, value) : createRawStringObject(value, server.nowMs()), true);
       server.markDirty();
       c.reply.integer(value.length);
     },
@@ -332,7 +341,7 @@ export const stringCommands: CommandDefinition[] = [
       const old = o?.value ?? '';
       const padded = old.length < at ? old + '\0'.repeat(at - old.length) : old;
       const value = padded.slice(0, at) + patch + padded.slice(at + patch.length);
-      c.db.set(c.argv[1], createStringObject(value), true);
+      c.db.set(c.argv[1], createRawStringObject(value, server.nowMs()), true);
       server.markDirty();
       c.reply.integer(value.length);
     },

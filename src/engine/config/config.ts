@@ -32,6 +32,11 @@ export function parseMemory(value: string): number | null {
 
 export class ServerConfig {
   private values: ConfigValues;
+  /**
+   * Whether values 0..9999 may be Redis's shared integer objects: not when an LRU/LFU maxmemory policy needs
+   * per-key access data (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). Derived once per change, read on every SET.
+   */
+  sharedIntegers = true;
 
   constructor(overrides: ConfigValues = {}) {
     this.values = { ...(defaults as ConfigValues) };
@@ -67,6 +72,10 @@ export class ServerConfig {
     const key = name.toLowerCase();
     if (!ServerConfig.isKnown(key)) throw new Error(`unknown config parameter '${name}'`);
     this.values[key] = value;
+    if (key === 'maxmemory' || key === 'maxmemory-policy') {
+      const policy = this.values['maxmemory-policy'];
+      this.sharedIntegers = this.values.maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
+    }
   }
 
   all(): ConfigValues {

@@ -29,11 +29,15 @@ export class Database {
     return true;
   }
 
-  /** lookupKey with lazy expiry: the value or undefined. */
-  lookup(key: ByteString, nowMs: number): RedisObject | undefined {
+  /**
+   * lookupKey with lazy expiry: the value or undefined. A lookup counts as an access (updates the LRU clock)
+   * unless `touch` is false (LOOKUP_NOTOUCH: TYPE, TTL, OBJECT, EXISTS).
+   */
+  lookup(key: ByteString, nowMs: number, touch = true): RedisObject | undefined {
     const o = this.keys.get(key);
     if (o === undefined) return undefined;
     if (this.expires.size > 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    if (touch && !o.shared) o.lru = nowMs;
     return o;
   }
 

@@ -9,26 +9,39 @@ export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 export interface StringObject {
   type: 'string';
   value: ByteString;
+  /** OBJECT ENCODING: how Redis would hold it (int, embstr or raw). */
+  enc: 'int' | 'embstr' | 'raw';
+  /** One of Redis's shared integer objects (0..9999): OBJECT REFCOUNT reports INT_MAX for them. */
+  shared: boolean;
+  /** Last access, unix ms (the LRU clock behind OBJECT IDLETIME and eviction). */
+  lru: number;
 }
 
 /** Later issues add the aggregate types here. */
 export type RedisObject = StringObject;
 
-export function createStringObject(value: ByteString): StringObject {
-  return { type: 'string', value };
+/** Values 0..9999 are shared objects unless an LRU/LFU policy needs per-key access data (OBJ_SHARED_INTEGERS). */
+export const OBJ_SHARED_INTEGERS = 10000;
+
+/**
+ * A string value as a command stores it after tryObjectEncoding: "int" for canonical 64-bit integers of up to
+ * 20 characters (a shared object for 0..9999 when `sharedIntegers`), "embstr" up to 44 bytes, else "raw".
+ */
+export function createStringObject(value: ByteString, nowMs = 0, sharedIntegers = true): StringObject {
+  if (value.length <= 20 && isCanonicalInt64(value)) {
+    const n = value.length <= 4 ? Number(value) : -1;
+    return { type: 'string', value, enc: 'int', shared: sharedIntegers && n >= 0 && n < OBJ_SHARED_INTEGERS, lru: nowMs };
+  }
+  return { type: 'string', value, enc: value.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw', shared: false, lru: nowMs };
+}
+
+/** A string built by modifying another in place (APPEND, SETRANGE): always raw, as Redis unshares it. */
+export function createRawStringObject(value: ByteString, nowMs = 0): StringObject {
+  return { type: 'string', value, enc: 'raw', shared: false, lru: nowMs };
 }
 
 /** Longest string stored inline with its header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 export const EMBSTR_SIZE_LIMIT = 44;
-
-/**
- * The encoding Redis 7.0 gives a string value written by SET: "int" when the bytes are the canonical form of a
- * 64-bit integer (no sign '+', no leading zeros, at most 20 chars), "embstr" up to 44 bytes, else "raw".
- */
-export function stringEncoding(value: ByteString): 'int' | 'embstr' | 'raw' {
-  if (value.length <= 20 && isCanonicalInt64(value)) return 'int';
-  return value.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
-}
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;

@@ -76,6 +76,7 @@ export class RedisNode implements Server {
   private readonly clients = new Map<number, Client>();
   private readonly pendingWrites = new Set<Client>();
   private readonly epochMs: number;
+  private readonly startUs: TimeUs;
   private readonly observeCommands: boolean;
   private outbox: Emission[] = [];
   private events: EngineEvent[] = [];
@@ -93,6 +94,7 @@ export class RedisNode implements Server {
     this.rng = new Prng(opts.seed);
     this.runId = this.rng.hex(40);
     this.epochMs = opts.epochMs;
+    this.startUs = opts.startUs;
     this.observeCommands = opts.observeCommands ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     this.loop = new EventLoop(opts.startUs, this.sockets, {
@@ -142,6 +144,10 @@ export class RedisNode implements Server {
 
   nowMs(): number {
     return this.epochMs + Math.floor(this.loop.nowUs / 1000);
+  }
+
+  startedAtMs(): number {
+    return this.epochMs + Math.floor(this.startUs / 1000);
   }
 
   unixTimeUs(): number {

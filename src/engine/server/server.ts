@@ -14,6 +14,8 @@ export interface Server {
   readonly rng: Prng;
   /** The node's wall clock in unix milliseconds (virtual: injected epoch plus virtual time, plus any skew). */
   nowMs(): number;
+  /** When the node started, unix ms. */
+  startedAtMs(): number;
   /** The same wall clock in microseconds (TIME). */
   unixTimeUs(): number;
   /** Charge extra virtual CPU time to the running command. */
