@@ -116,3 +116,24 @@ describe('standalone node', () => {
     expect(h.node(ADDR).stats.cronLoops).toBeGreaterThanOrEqual(99);
   });
 });
+
+describe('transactions across clients', () => {
+  it("another client's write to a watched key makes EXEC fail; without it EXEC runs", async () => {
+    const { host, open } = setup();
+    const a = open('a');
+    const b = open('b');
+    await settle(host, a.call(['SET', 'balance', '100']));
+    await settle(host, a.call(['WATCH', 'balance']));
+    await settle(host, b.call(['INCRBY', 'balance', '5']));
+    await settle(host, a.call(['MULTI']));
+    expect(text((await settle(host, a.call(['SET', 'balance', '0']))).raw)).toBe('+QUEUED\r\n');
+    expect(text((await settle(host, a.call(['EXEC']))).raw)).toBe('*-1\r\n');
+    expect(text((await settle(host, a.call(['GET', 'balance']))).raw)).toBe('$3\r\n105\r\n');
+
+    await settle(host, a.call(['WATCH', 'balance']));
+    await settle(host, b.call(['GET', 'balance']));
+    await settle(host, a.call(['MULTI']));
+    await settle(host, a.call(['DECRBY', 'balance', '5']));
+    expect(text((await settle(host, a.call(['EXEC']))).raw)).toBe('*1\r\n:100\r\n');
+  });
+});

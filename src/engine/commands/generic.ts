@@ -199,8 +199,7 @@ export const genericCommands: CommandDefinition[] = [
     summaryZh: '移除键的过期时间',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c, server) => {
-      if (c.db.lookup(c.argv[1], server.nowMs()) === undefined || c.db.getExpire(c.argv[1]) === undefined) return c.reply.integer(0);
-      c.db.expires.delete(c.argv[1]);
+      if (c.db.lookup(c.argv[1], server.nowMs()) === undefined || !c.db.removeExpire(c.argv[1])) return c.reply.integer(0);
       server.markDirty();
       c.reply.integer(1);
     },

@@ -229,7 +229,7 @@ export const stringCommands: CommandDefinition[] = [
       } else if (deadline !== null) {
         c.db.setExpire(c.argv[1], deadline);
         server.markDirty();
-      } else if (opts.persist && c.db.expires.delete(c.argv[1])) {
+      } else if (opts.persist && c.db.removeExpire(c.argv[1])) {
         server.markDirty();
       }
     },

@@ -10,8 +10,15 @@ import type { RedisObject } from './object.ts';
 
 export type Deadline = number | bigint;
 
+/** Anything that WATCHes keys (a client): it learns that a watched key changed. */
+export interface KeyWatcher {
+  dirtyCas: boolean;
+}
+
 export class Database {
   readonly keys = new Map<ByteString, RedisObject>();
+  /** WATCHed keys and who watches them (multi.c's watched_keys dict). */
+  readonly watchers = new Map<ByteString, Set<KeyWatcher>>();
   /** Deadlines in unix ms; a bigint only for deadlines beyond 2^53 ms, which JS numbers cannot hold exactly. */
   readonly expires = new Map<ByteString, Deadline>();
 
@@ -45,10 +52,32 @@ export class Database {
   set(key: ByteString, value: RedisObject, keepTtl = false): void {
     this.keys.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (this.watchers.size > 0) this.touchWatched(key);
   }
 
   setExpire(key: ByteString, whenMs: Deadline): void {
     this.expires.set(key, whenMs);
+    if (this.watchers.size > 0) this.touchWatched(key);
+  }
+
+  /** PERSIST and friends: drop a deadline. Returns whether there was one. */
+  removeExpire(key: ByteString): boolean {
+    if (!this.expires.delete(key)) return false;
+    if (this.watchers.size > 0) this.touchWatched(key);
+    return true;
+  }
+
+  /** signalModifiedKey's effect on transactions: clients watching the key will fail their EXEC. */
+  touchWatched(key: ByteString): void {
+    const set = this.watchers.get(key);
+    if (set) for (const w of set) w.dirtyCas = true;
+  }
+
+  /** FLUSHDB/SWAPDB: every watched key that exists (here or in `other`) counts as modified. */
+  touchAllWatched(other?: Database): void {
+    for (const [key, set] of this.watchers) {
+      if (this.keys.has(key) || other?.keys.has(key)) for (const w of set) w.dirtyCas = true;
+    }
   }
 
   getExpire(key: ByteString): Deadline | undefined {
@@ -58,10 +87,12 @@ export class Database {
   delete(key: ByteString): boolean {
     if (!this.keys.delete(key)) return false;
     this.expires.delete(key);
+    if (this.watchers.size > 0) this.touchWatched(key);
     return true;
   }
 
   clear(): void {
+    if (this.watchers.size > 0) this.touchAllWatched();
     this.keys.clear();
     this.expires.clear();
   }

@@ -33,6 +33,14 @@ export class Client {
   name = '';
   authenticated: boolean;
 
+  /** MULTI state: commands queued for EXEC, and whether a rejected command poisoned the transaction. */
+  inMulti = false;
+  queued: { spec: CommandSpec; argv: ByteString[] }[] = [];
+  dirtyExec = false;
+  /** A WATCHed key changed: EXEC will fail (CLIENT_DIRTY_CAS). */
+  dirtyCas = false;
+  watched: { db: Database; key: ByteString }[] = [];
+
   /** CLIENT_CLOSE_AFTER_REPLY: write what is pending, then close (QUIT, protocol errors). */
   closeAfterReply = false;
   closeReason: CloseReason = 'quit';

@@ -18,6 +18,7 @@ import { Client } from './client.ts';
 import type { CloseReason, Server } from './server.ts';
 import type { EngineEvent } from './events.ts';
 import { processCommand } from './process-command.ts';
+import { unwatchAllKeys } from '../commands/transactions.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -162,12 +163,17 @@ export class RedisNode implements Server {
     // Clients hold their database by index, as Redis's c->db points at server.db[id] whose contents move.
     const da = this.dbs[a];
     const db = this.dbs[b];
+    // Watched keys that exist on either side see a different value afterwards.
+    da.touchAllWatched(db);
+    db.touchAllWatched(da);
     const keys = new Map(da.keys);
     const expires = new Map(da.expires);
-    da.clear();
+    da.keys.clear();
+    da.expires.clear();
     for (const [k, v] of db.keys) da.keys.set(k, v);
     for (const [k, v] of db.expires) da.expires.set(k, v);
-    db.clear();
+    db.keys.clear();
+    db.expires.clear();
     for (const [k, v] of keys) db.keys.set(k, v);
     for (const [k, v] of expires) db.expires.set(k, v);
   }
@@ -302,6 +308,7 @@ export class RedisNode implements Server {
     c.closed = true;
     this.clients.delete(c.fd);
     this.pendingWrites.delete(c);
+    unwatchAllKeys(c);
     this.sockets.close(c.fd);
     // When the peer closed first there is nothing left to tell it; otherwise our FIN goes out.
     if (reason !== 'peer') this.outbox.push({ kind: 'close', at: this.loop.nowUs, conn: c.conn });

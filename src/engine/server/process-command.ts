@@ -24,6 +24,7 @@ export function processCommand(c: Client, server: Server): void {
   server.spend(COST_NS.commandBase);
   const found = lookupCommand(argv);
   if (found.kind !== 'command') {
+    flagTransaction(c);
     c.cmd = undefined;
     c.lastCommand = name.toLowerCase();
     if (found.kind === 'container') c.reply.error(arityError(found.fullname));
@@ -38,15 +39,37 @@ export function processCommand(c: Client, server: Server): void {
   c.cmd = cmd;
   c.lastCommand = cmd.name;
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+    flagTransaction(c);
     c.reply.error(arityError(cmd.name));
     return;
   }
   if (!c.authenticated && !cmd.noAuth) {
+    flagTransaction(c);
     c.reply.error(ERR.noAuth);
     return;
   }
+  if (c.inMulti) {
+    if (cmd.flags.has('no_multi')) {
+      flagTransaction(c);
+      c.reply.error('ERR Command not allowed inside a transaction');
+      return;
+    }
+    if (!RUN_INSIDE_MULTI.has(cmd.name)) {
+      c.queued.push({ spec: cmd, argv });
+      c.reply.status('QUEUED');
+      return;
+    }
+  }
   server.spend(cmd.cost(argv));
   cmd.handler(c, server);
+}
+
+/** Commands that run at once even inside MULTI (everything else is queued). */
+const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** flagTransaction: a command rejected while queuing makes the coming EXEC fail with EXECABORT. */
+function flagTransaction(c: Client): void {
+  if (c.inMulti) c.dirtyExec = true;
 }
 
 /**
