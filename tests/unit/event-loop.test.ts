@@ -4,6 +4,7 @@ import { AE_NOMORE, EventLoop, type PollSource } from '../../src/engine/loop/eve
 
 /** A poll source with scripted readiness: fd -> arrival time, consumed when handled. */
 class FakeSockets implements PollSource {
+  watchedCount = 1;
   pending = new Map<number, number>();
   readable(now: number): number[] {
     return [...this.pending].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]).map(([fd]) => fd);

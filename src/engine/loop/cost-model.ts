@@ -23,7 +23,27 @@ export const COST_NS = {
   accept: 5_000,
   /** serverCron's own bookkeeping per run (clients cron, databases cron, stats). */
   serverCronBase: 20_000,
+  /**
+   * select(2) and poll(2) hand the kernel every watched descriptor on every call and scan them all on return,
+   * so their cost grows with the number of connections, ready or not. epoll only reports the ready ones.
+   */
+  selectPerWatchedFd: 40,
+  pollPerWatchedFd: 30,
 } as const;
+
+/** The I/O multiplexers ae can be built with (ae_epoll.c, ae_select.c; poll is modelled for comparison). */
+export type Multiplexer = 'epoll' | 'select' | 'poll';
+
+/** select's FD_SETSIZE: descriptors at or above it cannot be watched. */
+export const FD_SETSIZE = 1024;
+
+/** Virtual cost of one poll call that returns `ready` descriptors out of `watched`. */
+export function pollCostNs(mux: Multiplexer, watched: number, ready: number): number {
+  const base = COST_NS.pollSyscall + ready * COST_NS.pollPerReadyFd;
+  if (mux === 'select') return base + watched * COST_NS.selectPerWatchedFd;
+  if (mux === 'poll') return base + watched * COST_NS.pollPerWatchedFd;
+  return base;
+}
 
 /** Per-command costs beyond the base: O(1) commands are cheap; later issues add O(N) terms from the data. */
 export const COMMAND_COST_NS = {

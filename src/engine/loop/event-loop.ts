@@ -13,7 +13,7 @@
  * in one call or in many small ones, the node takes the same steps at the same virtual times.
  */
 import type { TimeUs } from '../types/time.ts';
-import { COST_NS } from './cost-model.ts';
+import { pollCostNs, type Multiplexer } from './cost-model.ts';
 
 export const AE_READABLE = 1;
 export const AE_WRITABLE = 2;
@@ -34,6 +34,8 @@ interface TimeEvent {
 export interface PollSource {
   readable(now: TimeUs): number[];
   nextReadableAt(): TimeUs | null;
+  /** Descriptors being watched (the listening socket and every connection). */
+  readonly watchedCount: number;
 }
 
 export interface LoopHooks {
@@ -80,6 +82,8 @@ export class EventLoop {
     startUs: TimeUs,
     private readonly sockets: PollSource,
     private readonly hooks: LoopHooks,
+    /** Which multiplexer the poll step models: its cost depends on it. */
+    readonly multiplexer: Multiplexer = 'epoll',
   ) {
     this.nowUs = startUs;
   }
@@ -140,7 +144,7 @@ export class EventLoop {
     const wakeUs = this.nowUs;
     this.pollWakeUs = wakeUs;
     const fired = this.sockets.readable(wakeUs);
-    this.spend(COST_NS.pollSyscall + fired.length * COST_NS.pollPerReadyFd);
+    this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
     for (const fd of fired) this.hooks.onReadable(fd);
     this.currentTimers = [];
     this.processTimeEvents();

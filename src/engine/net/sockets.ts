@@ -152,6 +152,11 @@ export class SocketTable {
   get openCount(): number {
     return this.byFd.size;
   }
+
+  /** The listening socket plus every open connection. */
+  get watchedCount(): number {
+    return this.byFd.size + 1;
+  }
 }
 
 function readableSince(s: SocketState): TimeUs | null {

@@ -10,7 +10,7 @@ import type { TimeUs } from '../types/time.ts';
 import type { Delivery, Emission } from '../net/wire.ts';
 import { LISTEN_FD, SocketTable } from '../net/sockets.ts';
 import { EventLoop, type IterationStats } from '../loop/event-loop.ts';
-import { COST_NS } from '../loop/cost-model.ts';
+import { COST_NS, FD_SETSIZE, type Multiplexer } from '../loop/cost-model.ts';
 import { ServerConfig, type ConfigValues } from '../config/config.ts';
 import { Database } from '../keyspace/database.ts';
 import { Prng } from '../random/prng.ts';
@@ -36,6 +36,11 @@ export interface NodeOptions {
   epochMs: number;
   /** Emit one event per executed command (the terminal's node wants them; a 1000-node run does not). */
   observeCommands?: boolean;
+  /**
+   * The multiplexer Redis was built with (epoll on Linux). Not a redis.conf setting: a lab option, for the lesson
+   * that compares them. With select, descriptors from 1024 up cannot be watched.
+   */
+  multiplexer?: Multiplexer;
 }
 
 export interface AdvanceResult {
@@ -102,7 +107,7 @@ export class RedisNode implements Server {
       beforeSleep: () => this.beforeSleep(),
       onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : this.readQueryFromClient(fd)),
       onIteration: (s) => this.onIteration(s),
-    });
+    }, opts.multiplexer ?? 'epoll');
     // serverCron first runs 1 ms after start, then every 1000/hz ms (server.c initServer).
     this.loop.createTimeEvent(1, 'serverCron', () => this.serverCron());
   }
@@ -211,6 +216,13 @@ export class RedisNode implements Server {
         authenticated: this.config.requirepass === '',
       });
       this.stats.totalConnectionsReceived++;
+      if (this.loop.multiplexer === 'select' && s.fd >= FD_SETSIZE) {
+        // aeCreateFileEvent fails for a descriptor select cannot watch: Redis logs "Error registering fd event
+        // for the new client" and closes the connection without a word to the client.
+        this.stats.rejectedConnections++;
+        this.freeClient(c, 'rejected');
+        continue;
+      }
       if (this.clients.size >= this.config.maxclients) {
         // acceptCommonHandler writes the error straight to the socket, without the reply buffer.
         this.stats.rejectedConnections++;
