@@ -270,8 +270,8 @@ export const genericCommands: CommandDefinition[] = [
         if (!replace) return c.reply.integer(0);
         dst.delete(newkey);
       }
-      // dupStringObject: a copy of a shared integer is a private one.
-      dst.set(newkey, { ...o, shared: false });
+      // A copy owns its data: a shared integer becomes a private one, a hash gets its own table.
+      dst.set(newkey, o.type === 'hash' ? { ...o, value: new Map(o.value) } : { ...o, shared: false });
       if (expire !== undefined) dst.setExpire(newkey, expire);
       server.markDirty();
       c.reply.integer(1);

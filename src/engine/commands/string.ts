@@ -5,7 +5,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createRawStringObject, createStringObject, type RedisObject, type StringObject } from '../keyspace/object.ts';
+import { createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
 import { ERR, arityError, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
@@ -105,7 +105,7 @@ function setGeneric(c: Client, server: Server, key: string, value: string, opts:
 const NO_OPTIONS: StringOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, expire: null };
 
 /** The string at `key`, or undefined when missing; null after replying WRONGTYPE. */
-function lookupString(c: Client, server: Server, key: string): RedisObject | undefined | null {
+function lookupString(c: Client, server: Server, key: string): StringObject | undefined | null {
   const o = c.db.lookup(key, server.nowMs());
   if (o !== undefined && o.type !== 'string') {
     c.reply.error(ERR.wrongType);

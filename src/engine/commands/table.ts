@@ -11,6 +11,7 @@ import { serverCommands } from './server-commands.ts';
 import { clientCommands } from './client-command.ts';
 import { configCommands } from './config-command.ts';
 import { transactionCommands } from './transactions.ts';
+import { hashCommands } from './hash.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
@@ -63,7 +64,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

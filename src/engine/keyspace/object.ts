@@ -17,8 +17,18 @@ export interface StringObject {
   lru: number;
 }
 
-/** Later issues add the aggregate types here. */
-export type RedisObject = StringObject;
+export interface HashObject {
+  type: 'hash';
+  /** Field to value. A Map keeps insertion order, which is a listpack's order too. */
+  value: Map<ByteString, ByteString>;
+  /** listpack while small (hash-max-listpack-entries/-value), hashtable after; never converts back. */
+  enc: 'listpack' | 'hashtable';
+  shared: false;
+  lru: number;
+}
+
+/** Later issues add lists, sets and sorted sets here. */
+export type RedisObject = StringObject | HashObject;
 
 /** Values 0..9999 are shared objects unless an LRU/LFU policy needs per-key access data (OBJ_SHARED_INTEGERS). */
 export const OBJ_SHARED_INTEGERS = 10000;
