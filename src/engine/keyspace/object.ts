@@ -27,8 +27,18 @@ export interface HashObject {
   lru: number;
 }
 
-/** Later issues add lists, sets and sorted sets here. */
-export type RedisObject = StringObject | HashObject;
+export interface ListObject {
+  type: 'list';
+  /** Elements head first. */
+  value: ByteString[];
+  /** Redis 7.0 keeps every list as a quicklist (small-list listpacks arrived in 7.2). */
+  enc: 'quicklist';
+  shared: false;
+  lru: number;
+}
+
+/** Later issues add sets and sorted sets here. */
+export type RedisObject = StringObject | HashObject | ListObject;
 
 /** Values 0..9999 are shared objects unless an LRU/LFU policy needs per-key access data (OBJ_SHARED_INTEGERS). */
 export const OBJ_SHARED_INTEGERS = 10000;
