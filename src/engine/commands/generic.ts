@@ -271,7 +271,13 @@ export const genericCommands: CommandDefinition[] = [
         dst.delete(newkey);
       }
       // A copy owns its data: a shared integer becomes a private one, a hash gets its own table.
-      dst.set(newkey, o.type === 'hash' ? { ...o, value: new Map(o.value) } : o.type === 'list' ? { ...o, value: [...o.value] } : { ...o, shared: false });
+      dst.set(
+        newkey,
+        o.type === 'hash' ? { ...o, value: new Map(o.value) }
+        : o.type === 'list' ? { ...o, value: [...o.value] }
+        : o.type === 'set' ? { ...o, value: new Set(o.value) }
+        : { ...o, shared: false },
+      );
       if (expire !== undefined) dst.setExpire(newkey, expire);
       server.markDirty();
       c.reply.integer(1);

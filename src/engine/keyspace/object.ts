@@ -37,8 +37,20 @@ export interface ListObject {
   lru: number;
 }
 
-/** Later issues add sets and sorted sets here. */
-export type RedisObject = StringObject | HashObject | ListObject;
+export interface SetObject {
+  type: 'set';
+  value: Set<ByteString>;
+  /**
+   * intset while every member is an integer and there are at most set-max-intset-entries of them (members then
+   * come back in ascending numeric order, as an intset stores them); hashtable otherwise, for good.
+   */
+  enc: 'intset' | 'hashtable';
+  shared: false;
+  lru: number;
+}
+
+/** Sorted sets arrive later. */
+export type RedisObject = StringObject | HashObject | ListObject | SetObject;
 
 /** Values 0..9999 are shared objects unless an LRU/LFU policy needs per-key access data (OBJ_SHARED_INTEGERS). */
 export const OBJ_SHARED_INTEGERS = 10000;
