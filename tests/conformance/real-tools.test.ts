@@ -64,3 +64,12 @@ describe('cluster-lab-server options', () => {
     expect(lab.stderr).toBe(real.stderr);
   });
 });
+
+describe('enable-debug-command at startup', () => {
+  it('refuses an invalid value as redis-server does', () => {
+    const real = spawnSync('redis-server', ['--enable-debug-command', 'maybe'], { encoding: 'utf8' });
+    const lab = spawnSync(join(ROOT, 'bin/cluster-lab-server'), ['--enable-debug-command', 'maybe'], { encoding: 'utf8' });
+    expect(lab.status).toBe(1);
+    expect(lab.stderr).toBe(real.stderr);
+  });
+});

@@ -61,6 +61,24 @@ describe('the single thread', () => {
     });
   });
 
+  it('DEBUG SLEEP 0.5 on one connection delays a PING on another by half a second', () => {
+    const host = new SimHost({ seed: 5, link: { latencyUs: 100 } });
+    host.addNode({ address: ADDR, config: { 'enable-debug-command': 'yes' } });
+    const a = new RespConnection(host.connect('sleeper', ADDR));
+    const b = new RespConnection(host.connect('pinger', ADDR));
+    a.call(['PING']);
+    b.call(['PING']);
+    awaitReplies(host, a);
+    awaitReplies(host, b);
+    const t0 = host.nowUs;
+    host.at(t0 + 10, () => void a.call(['DEBUG', 'SLEEP', '0.5']));
+    host.at(t0 + 20, () => void b.call(['PING']));
+    host.runUntil(t0 + 20);
+    const pingDoneAt = awaitReplies(host, b);
+    expect(pingDoneAt - (t0 + 20)).toBeGreaterThan(500_000);
+    expect(pingDoneAt - (t0 + 20)).toBeLessThan(501_000);
+  });
+
   it('pipelining 16 deep gets several times the throughput of one command per round trip', () => {
     const run = (depth: number): number => {
       const host = new SimHost({ seed: 4, link: { latencyUs: 100 } });

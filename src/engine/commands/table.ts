@@ -14,6 +14,7 @@ import { transactionCommands } from './transactions.ts';
 import { hashCommands } from './hash.ts';
 import { listCommands } from './list.ts';
 import { setCommands } from './set.ts';
+import { debugCommands } from './debug.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
@@ -66,7 +67,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

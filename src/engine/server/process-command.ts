@@ -43,6 +43,13 @@ export function processCommand(c: Client, server: Server): void {
     c.reply.error(arityError(cmd.name));
     return;
   }
+  if (cmd.name === 'debug' && !debugAllowed(c, server)) {
+    flagTransaction(c);
+    c.reply.error(
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    );
+    return;
+  }
   if (!c.authenticated && !cmd.noAuth) {
     flagTransaction(c);
     c.reply.error(ERR.noAuth);
@@ -62,6 +69,13 @@ export function processCommand(c: Client, server: Server): void {
   }
   server.spend(cmd.cost(argv));
   cmd.handler(c, server);
+}
+
+/** allowProtectedAction: enable-debug-command "yes", or "local" for a loopback client. */
+function debugAllowed(c: Client, server: Server): boolean {
+  const setting = server.config.get('enable-debug-command');
+  if (setting === 'yes') return true;
+  return setting === 'local' && (c.peer.startsWith('127.') || c.peer.startsWith('[::1]') || c.peer.startsWith('::1'));
 }
 
 /** Commands that run at once even inside MULTI (everything else is queued). */
