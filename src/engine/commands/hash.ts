@@ -10,20 +10,13 @@ import type { HashObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR, arityError } from './errors.ts';
 import { parseInt64 } from './parse.ts';
+import { lookupOfType } from './lookup.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
 /** The hash at argv[1]: undefined when missing, null after replying WRONGTYPE. */
-function lookupHash(c: Client, server: Server): HashObject | undefined | null {
-  const o = c.db.lookup(c.argv[1], server.nowMs());
-  if (o === undefined) return undefined;
-  if (o.type !== 'hash') {
-    c.reply.error(ERR.wrongType);
-    return null;
-  }
-  return o;
-}
+const lookupHash = (c: Client, server: Server) => lookupOfType(c, server, c.argv[1], 'hash');
 
 /** hashTypeLookupWriteOrCreate. */
 function hashForWrite(c: Client, server: Server): HashObject | null {

@@ -9,19 +9,11 @@ import type { ListObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
+import { clampRange, lookupOfType } from './lookup.ts';
 
 type End = 'left' | 'right';
 
-/** The list at `key`: undefined when missing, null after replying WRONGTYPE. */
-function lookupList(c: Client, server: Server, key: string): ListObject | undefined | null {
-  const o = c.db.lookup(key, server.nowMs());
-  if (o === undefined) return undefined;
-  if (o.type !== 'list') {
-    c.reply.error(ERR.wrongType);
-    return null;
-  }
-  return o;
-}
+const lookupList = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'list');
 
 function newList(server: Server): ListObject {
   return { type: 'list', value: [], enc: 'quicklist', shared: false, lru: server.nowMs() };
@@ -173,18 +165,15 @@ export const listCommands: CommandDefinition[] = [
     summaryZh: '返回列表指定区间的元素（闭区间）',
     cost: o1,
     handler: (c, server) => {
-      let start = longArg(c, c.argv[2]);
-      if (start === null) return;
-      let end = longArg(c, c.argv[3]);
-      if (end === null) return;
+      const from = longArg(c, c.argv[2]);
+      if (from === null) return;
+      const to = longArg(c, c.argv[3]);
+      if (to === null) return;
       const o = lookupList(c, server, c.argv[1]);
       if (o === null) return;
-      const len = o?.value.length ?? 0;
-      if (start < 0) start = len + start;
-      if (end < 0) end = len + end;
-      if (start < 0) start = 0;
-      if (!o || start > end || start >= len) return c.reply.arrayHeader(0);
-      if (end >= len) end = len - 1;
+      const range = o ? clampRange(from, to, o.value.length) : null;
+      if (!o || !range) return c.reply.arrayHeader(0);
+      const [start, end] = range;
       server.spend((end - start + 1) * COMMAND_COST_NS.perKey);
       c.reply.arrayHeader(end - start + 1);
       for (let i = start; i <= end; i++) c.reply.bulk(o.value[i]);
@@ -195,19 +184,15 @@ export const listCommands: CommandDefinition[] = [
     summaryZh: '只保留列表指定区间的元素',
     cost: o1,
     handler: (c, server) => {
-      let start = longArg(c, c.argv[2]);
-      if (start === null) return;
-      let end = longArg(c, c.argv[3]);
-      if (end === null) return;
+      const from = longArg(c, c.argv[2]);
+      if (from === null) return;
+      const to = longArg(c, c.argv[3]);
+      if (to === null) return;
       const o = lookupList(c, server, c.argv[1]);
       if (o === null) return;
       if (o === undefined) return c.reply.ok();
-      const len = o.value.length;
-      if (start < 0) start = len + start;
-      if (end < 0) end = len + end;
-      if (start < 0) start = 0;
-      if (start > end || start >= len) o.value = [];
-      else o.value = o.value.slice(start, Math.min(end, len - 1) + 1);
+      const range = clampRange(from, to, o.value.length);
+      o.value = range ? o.value.slice(range[0], range[1] + 1) : [];
       afterRemove(c, c.argv[1], o);
       server.markDirty();
       c.reply.ok();

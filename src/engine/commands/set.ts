@@ -11,16 +11,9 @@ import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
+import { lookupOfType } from './lookup.ts';
 
-function lookupSet(c: Client, server: Server, key: string): SetObject | undefined | null {
-  const o = c.db.lookup(key, server.nowMs());
-  if (o === undefined) return undefined;
-  if (o.type !== 'set') {
-    c.reply.error(ERR.wrongType);
-    return null;
-  }
-  return o;
-}
+const lookupSet = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'set');
 
 const maxIntset = (server: Server) => Number(server.config.get('set-max-intset-entries'));
 

@@ -8,6 +8,7 @@ import type { Server } from '../server/server.ts';
 import { createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
 import { ERR, arityError, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
+import { lookupOfType } from './lookup.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
 const INT64_MAX = 9223372036854775807n;
@@ -105,14 +106,7 @@ function setGeneric(c: Client, server: Server, key: string, value: string, opts:
 const NO_OPTIONS: StringOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, expire: null };
 
 /** The string at `key`, or undefined when missing; null after replying WRONGTYPE. */
-function lookupString(c: Client, server: Server, key: string): StringObject | undefined | null {
-  const o = c.db.lookup(key, server.nowMs());
-  if (o !== undefined && o.type !== 'string') {
-    c.reply.error(ERR.wrongType);
-    return null;
-  }
-  return o;
-}
+const lookupString = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'string');
 
 /** incrDecrCommand: the value must be a 64-bit integer; overflow is refused; the TTL is kept. */
 function incrDecr(c: Client, server: Server, by: bigint): void {

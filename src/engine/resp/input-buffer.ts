@@ -39,3 +39,30 @@ export class InputBuffer {
     if (this.pos === this.end) this.pos = this.end = 0;
   }
 }
+
+/** What both RESP parsers share: the input buffer and direct access to it for their scanning loops. */
+export abstract class BufferedParser {
+  protected readonly input = new InputBuffer();
+
+  /** Bytes received and not yet consumed by a complete frame. */
+  get bufferedBytes(): number {
+    return this.input.length;
+  }
+
+  feed(chunk: Uint8Array): void {
+    this.input.append(chunk);
+  }
+
+  protected get buf(): Uint8Array {
+    return this.input.buf;
+  }
+  protected get pos(): number {
+    return this.input.pos;
+  }
+  protected set pos(p: number) {
+    this.input.pos = p;
+  }
+  protected get end(): number {
+    return this.input.end;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import { bytesToByteString } from '../types/bytes.ts';
-import { InputBuffer } from './input-buffer.ts';
+import { BufferedParser } from './input-buffer.ts';
 
 export type Reply =
   | { type: 'status'; value: string }
@@ -31,30 +31,7 @@ const CR = 13;
 /** Thrown inside the recursive reader when the frame is not complete yet. */
 const INCOMPLETE = Symbol('incomplete');
 
-export class ReplyParser {
-  private readonly input = new InputBuffer();
-
-  get bufferedBytes(): number {
-    return this.input.length;
-  }
-
-  feed(chunk: Uint8Array): void {
-    this.input.append(chunk);
-  }
-
-  private get buf(): Uint8Array {
-    return this.input.buf;
-  }
-  private get pos(): number {
-    return this.input.pos;
-  }
-  private set pos(p: number) {
-    this.input.pos = p;
-  }
-  private get end(): number {
-    return this.input.end;
-  }
-
+export class ReplyParser extends BufferedParser {
   /** The next complete top-level reply with its raw bytes, or null if it has not fully arrived. */
   next(): { reply: Reply; raw: Uint8Array } | null {
     if (this.pos === this.end) return null;

@@ -12,7 +12,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import { bytesToByteString } from '../types/bytes.ts';
-import { InputBuffer } from './input-buffer.ts';
+import { BufferedParser } from './input-buffer.ts';
 
 /** Largest inline request, and largest count line, Redis buffers while waiting for its end (PROTO_INLINE_MAX_SIZE). */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -41,9 +41,8 @@ const LF = 10;
 const STAR = 42;
 const DOLLAR = 36;
 
-export class RequestParser {
+export class RequestParser extends BufferedParser {
   limits: ParserLimits;
-  private readonly input = new InputBuffer();
   /** Multibulk state: arguments still to read (0 = between requests), the current bulk's length (-1 = unknown). */
   private multibulkLen = 0;
   private bulkLen = -1;
@@ -51,31 +50,11 @@ export class RequestParser {
   private failed: ProtocolError | null = null;
 
   constructor(limits: Partial<ParserLimits> = {}) {
+    super();
     this.limits = { protoMaxBulkLen: 512 * 1024 * 1024, authenticated: true, ...limits };
   }
 
-  /** Bytes received and not yet consumed by a complete request. */
-  get bufferedBytes(): number {
-    return this.input.length;
-  }
 
-  feed(chunk: Uint8Array): void {
-    this.input.append(chunk);
-  }
-
-  // The parser reads and moves the buffer's cursor directly: this is the server's hottest loop.
-  private get buf(): Uint8Array {
-    return this.input.buf;
-  }
-  private get pos(): number {
-    return this.input.pos;
-  }
-  private set pos(p: number) {
-    this.input.pos = p;
-  }
-  private get end(): number {
-    return this.input.end;
-  }
 
   next(): ParseResult {
     if (this.failed) return this.failed;
