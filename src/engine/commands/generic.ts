@@ -9,6 +9,7 @@ import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64, parseIntArg } from './parse.ts';
 import { globMatch } from '../keyspace/glob.ts';
+import { copyZset } from './zset.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -276,6 +277,7 @@ export const genericCommands: CommandDefinition[] = [
         o.type === 'hash' ? { ...o, value: new Map(o.value) }
         : o.type === 'list' ? { ...o, value: [...o.value] }
         : o.type === 'set' ? { ...o, value: new Set(o.value) }
+        : o.type === 'zset' ? copyZset(o, server)
         : { ...o, shared: false },
       );
       if (expire !== undefined) dst.setExpire(newkey, expire);

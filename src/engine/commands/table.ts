@@ -15,6 +15,7 @@ import { hashCommands } from './hash.ts';
 import { listCommands } from './list.ts';
 import { setCommands } from './set.ts';
 import { debugCommands } from './debug.ts';
+import { zsetCommands } from './zset.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
@@ -67,7 +68,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...zsetCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

@@ -3,6 +3,7 @@
  * otherwise); the encoding is what OBJECT ENCODING reports and what the memory model charges for.
  */
 import type { ByteString } from '../types/bytes.ts';
+import type { SkipList } from './skiplist.ts';
 
 export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -49,8 +50,18 @@ export interface SetObject {
   lru: number;
 }
 
-/** Sorted sets arrive later. */
-export type RedisObject = StringObject | HashObject | ListObject | SetObject;
+export interface ZsetObject {
+  type: 'zset';
+  /** Member to score, for O(1) ZSCORE, beside the skiplist that keeps them ordered. */
+  dict: Map<ByteString, number>;
+  zsl: SkipList;
+  /** listpack while small (zset-max-listpack-entries/-value), skiplist after; never converts back. */
+  enc: 'listpack' | 'skiplist';
+  shared: false;
+  lru: number;
+}
+
+export type RedisObject = StringObject | HashObject | ListObject | SetObject | ZsetObject;
 
 /** Values 0..9999 are shared objects unless an LRU/LFU policy needs per-key access data (OBJ_SHARED_INTEGERS). */
 export const OBJ_SHARED_INTEGERS = 10000;

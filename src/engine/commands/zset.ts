@@ -1,0 +1,480 @@
+/**
+ * Sorted set commands (t_zset.c): members ordered by (score, member) in a real skiplist with spans, plus a map
+ * for O(1) score lookups. Scores print as Redis 7.0 prints doubles ("%.17g"). Encoding: listpack while small,
+ * skiplist after (zset-max-listpack-entries / -value), decided as zaddGenericCommand and zsetAdd decide it.
+ */
+import type { CommandDefinition } from './types.ts';
+import type { Client } from '../server/client.ts';
+import type { Server } from '../server/server.ts';
+import type { ZsetObject } from '../keyspace/object.ts';
+import { SkipList, type SkipNode } from '../keyspace/skiplist.ts';
+import { COMMAND_COST_NS } from '../loop/cost-model.ts';
+import { ERR } from './errors.ts';
+import { parseInt64 } from './parse.ts';
+import { lookupOfType } from './lookup.ts';
+import { formatDouble17g, parseDouble } from '../types/double.ts';
+
+const lookupZset = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'zset');
+const NOT_FLOAT = 'ERR value is not a valid float';
+const limit = (server: Server, name: string) => Number(server.config.get(name));
+
+function newZset(server: Server, firstMemberLength: number): ZsetObject {
+  const listpack = limit(server, 'zset-max-listpack-entries') > 0 && firstMemberLength <= limit(server, 'zset-max-listpack-value');
+  return { type: 'zset', dict: new Map(), zsl: new SkipList(server.rng), enc: listpack ? 'listpack' : 'skiplist', shared: false, lru: server.nowMs() };
+}
+
+export function copyZset(o: ZsetObject, server: Server): ZsetObject {
+  const z: ZsetObject = { ...o, dict: new Map(o.dict), zsl: new SkipList(server.rng) };
+  for (let n = o.zsl.header.level[0].forward; n; n = n.level[0].forward) z.zsl.insert(n.score, n.member);
+  return z;
+}
+
+/** Listpack scores are stored as numbers, so -0 comes back as 0. */
+const normalize = (score: number) => (score === 0 ? 0 : score);
+
+function setScore(server: Server, z: ZsetObject, member: string, score: number): void {
+  const old = z.dict.get(member);
+  if (old !== undefined) z.zsl.delete(old, member);
+  else if (z.enc === 'listpack' && (z.dict.size + 1 > limit(server, 'zset-max-listpack-entries') || member.length > limit(server, 'zset-max-listpack-value'))) {
+    z.enc = 'skiplist';
+  }
+  z.dict.set(member, score);
+  z.zsl.insert(score, member);
+}
+
+function removeMember(z: ZsetObject, member: string): boolean {
+  const score = z.dict.get(member);
+  if (score === undefined) return false;
+  z.dict.delete(member);
+  z.zsl.delete(score, member);
+  return true;
+}
+
+function replyScore(c: Client, score: number): void {
+  c.reply.double(formatDouble17g(score));
+}
+
+/** Members with optional scores: RESP2 flat, RESP3 [member, score] pairs (ZRANGE WITHSCORES and friends). */
+function replyNodes(c: Client, nodes: SkipNode[], withScores: boolean): void {
+  if (withScores && c.reply.resp === 2) c.reply.arrayHeader(nodes.length * 2);
+  else c.reply.arrayHeader(nodes.length);
+  for (const n of nodes) {
+    if (withScores && c.reply.resp === 3) c.reply.arrayHeader(2);
+    c.reply.bulk(n.member);
+    if (withScores) replyScore(c, n.score);
+  }
+}
+
+// ---- ranges --------------------------------------------------------------------------------------------------
+
+interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** zslParseRange: "(" makes a bound exclusive; "-inf"/"+inf" are accepted. */
+function parseScoreRange(minArg: string, maxArg: string): ScoreRange | null {
+  const bound = (s: string): [number, boolean] | null => {
+    const ex = s.startsWith('(');
+    const v = parseDouble(ex ? s.slice(1) : s);
+    return v === null ? null : [v, ex];
+  };
+  const a = bound(minArg);
+  const b = bound(maxArg);
+  if (!a || !b) return null;
+  return { min: a[0], minex: a[1], max: b[0], maxex: b[1] };
+}
+
+const gteMin = (v: number, r: ScoreRange) => (r.minex ? v > r.min : v >= r.min);
+const lteMax = (v: number, r: ScoreRange) => (r.maxex ? v < r.max : v <= r.max);
+
+interface LexRange {
+  min: string | null; // null: "-"
+  max: string | null; // null: "+"
+  minex: boolean;
+  maxex: boolean;
+  minInf: 1 | -1 | 0;
+  maxInf: 1 | -1 | 0;
+}
+
+/** zslParseLexRangeItem: "[x" inclusive, "(x" exclusive, "-" and "+" the extremes. */
+function parseLexRange(minArg: string, maxArg: string): LexRange | null {
+  const item = (s: string): { v: string | null; ex: boolean; inf: 1 | -1 | 0 } | null => {
+    if (s === '+') return { v: null, ex: false, inf: 1 };
+    if (s === '-') return { v: null, ex: false, inf: -1 };
+    if (s.startsWith('(')) return { v: s.slice(1), ex: true, inf: 0 };
+    if (s.startsWith('[')) return { v: s.slice(1), ex: false, inf: 0 };
+    return null;
+  };
+  const a = item(minArg);
+  const b = item(maxArg);
+  if (!a || !b) return null;
+  return { min: a.v, max: b.v, minex: a.ex, maxex: b.ex, minInf: a.inf, maxInf: b.inf };
+}
+
+function lexGteMin(v: string, r: LexRange): boolean {
+  if (r.minInf === -1) return true;
+  if (r.minInf === 1) return false;
+  return r.minex ? v > r.min! : v >= r.min!;
+}
+function lexLteMax(v: string, r: LexRange): boolean {
+  if (r.maxInf === 1) return true;
+  if (r.maxInf === -1) return false;
+  return r.maxex ? v < r.max! : v <= r.max!;
+}
+
+/** Nodes in a score range, ascending or descending, with LIMIT offset/count (count < 0: all). */
+function byScore(z: ZsetObject, r: ScoreRange, rev: boolean, offset: number, count: number): SkipNode[] {
+  const out: SkipNode[] = [];
+  let n = rev ? z.zsl.lastInRange(r.max, r.maxex) : z.zsl.firstInRange(r.min, r.minex);
+  for (; n && count !== 0; n = rev ? n.backward : n.level[0].forward) {
+    const inside = rev ? gteMin(n.score, r) : lteMax(n.score, r);
+    if (!inside) break;
+    if ((rev ? lteMax(n.score, r) : gteMin(n.score, r)) === false) continue;
+    if (offset > 0) {
+      offset--;
+      continue;
+    }
+    out.push(n);
+    if (count > 0) count--;
+  }
+  return out;
+}
+
+function byLex(z: ZsetObject, r: LexRange, rev: boolean, offset: number, count: number): SkipNode[] {
+  const all: SkipNode[] = [];
+  for (let n = z.zsl.header.level[0].forward; n; n = n.level[0].forward) all.push(n);
+  if (rev) all.reverse();
+  const out: SkipNode[] = [];
+  let started = false;
+  for (const n of all) {
+    if (count === 0) break;
+    if (!started) {
+      if (!(rev ? lexLteMax(n.member, r) : lexGteMin(n.member, r))) continue;
+      started = true;
+    }
+    if (!(rev ? lexGteMin(n.member, r) : lexLteMax(n.member, r))) break;
+    if (offset > 0) {
+      offset--;
+      continue;
+    }
+    out.push(n);
+    if (count > 0) count--;
+  }
+  return out;
+}
+
+/** Index range (ZRANGE by rank), reversed for REV. */
+function byRank(z: ZsetObject, start: number, end: number, rev: boolean): SkipNode[] {
+  const len = z.dict.size;
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return [];
+  if (end >= len) end = len - 1;
+  const out: SkipNode[] = [];
+  let n = z.zsl.byRank(rev ? len - start : start + 1);
+  for (let i = start; i <= end && n; i++) {
+    out.push(n);
+    n = rev ? n.backward : n.level[0].forward;
+  }
+  return out;
+}
+
+type RangeKind = 'rank' | 'score' | 'lex';
+
+/**
+ * zrangeGenericCommand for ZRANGE and its older forms. `argStart` is where options begin; `forced` fixes
+ * the kind and direction for ZRANGEBYSCORE, ZREVRANGE and the like, whose own options are a subset.
+ */
+function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?: boolean; legacy: boolean }): void {
+  let kind: RangeKind = opts.kind ?? 'rank';
+  let rev = opts.rev ?? false;
+  let withScores = false;
+  let offset = 0;
+  let count = -1;
+  let limitGiven = false;
+  for (let j = 4; j < c.argv.length; j++) {
+    const opt = c.argv[j].toLowerCase();
+    const more = c.argv.length - 1 - j;
+    // Every form parses WITHSCORES and LIMIT; the combinations a form does not allow are refused below.
+    if (opt === 'withscores') withScores = true;
+    else if (opt === 'limit' && more >= 2) {
+      const o = parseInt64(c.argv[j + 1]);
+      const n = parseInt64(c.argv[j + 2]);
+      if (o === null || n === null) return c.reply.error(ERR.notInteger);
+      offset = Number(o);
+      count = Number(n);
+      limitGiven = true;
+      j += 2;
+    } else if (!opts.legacy && opt === 'byscore' && kind === 'rank') kind = 'score';
+    else if (!opts.legacy && opt === 'bylex' && kind === 'rank') kind = 'lex';
+    else if (!opts.legacy && opt === 'rev') rev = true;
+    else return c.reply.error(ERR.syntax);
+  }
+  if (limitGiven && kind === 'rank') {
+    return c.reply.error('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+  }
+  if (withScores && kind === 'lex') return c.reply.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+  // With REV the range arguments come max first.
+  const [a, b] = rev && kind !== 'rank' ? [c.argv[3], c.argv[2]] : [c.argv[2], c.argv[3]];
+  let score: ScoreRange | null = null;
+  let lex: LexRange | null = null;
+  let start = 0;
+  let end = 0;
+  if (kind === 'rank') {
+    const s = parseInt64(c.argv[2]);
+    const e = parseInt64(c.argv[3]);
+    if (s === null || e === null) return c.reply.error(ERR.notInteger);
+    start = Number(s);
+    end = Number(e);
+  } else if (kind === 'score') {
+    score = parseScoreRange(a, b);
+    if (!score) return c.reply.error('ERR min or max is not a float');
+  } else {
+    lex = parseLexRange(a, b);
+    if (!lex) return c.reply.error('ERR min or max not valid string range item');
+  }
+  const z = lookupZset(c, server, c.argv[1]);
+  if (z === null) return;
+  if (!z || (offset < 0 && kind !== 'rank')) return c.reply.arrayHeader(0);
+  const nodes = kind === 'rank' ? byRank(z, start, end, rev) : kind === 'score' ? byScore(z, score!, rev, offset, count) : byLex(z, lex!, rev, offset, count);
+  server.spend(nodes.length * COMMAND_COST_NS.perKey);
+  replyNodes(c, nodes, withScores);
+}
+
+/** ZPOPMIN / ZPOPMAX key [count]. */
+function zpop(max: boolean) {
+  return (c: Client, server: Server): void => {
+    let count = 1;
+    let countGiven = false;
+    if (c.argv.length === 3) {
+      const v = parseInt64(c.argv[2]);
+      if (v === null || v < 0n) return c.reply.error('ERR value is out of range, must be positive');
+      count = Number(v);
+      countGiven = true;
+    } else if (c.argv.length > 3) return c.reply.error(ERR.syntax);
+    const z = lookupZset(c, server, c.argv[1]);
+    if (z === null) return;
+    if (!z || count === 0) return c.reply.arrayHeader(0);
+    const nodes: SkipNode[] = [];
+    for (let i = 0; i < count && z.dict.size > 0; i++) {
+      const n = max ? z.zsl.tail! : z.zsl.header.level[0].forward!;
+      nodes.push({ ...n });
+      removeMember(z, n.member);
+    }
+    if (z.dict.size === 0) c.db.delete(c.argv[1]);
+    else c.db.touchWatched(c.argv[1]);
+    server.markDirty(nodes.length);
+    // RESP3 pairs only when a count was given (a single pop stays flat).
+    if (c.reply.resp === 3 && countGiven) return replyNodes(c, nodes, true);
+    c.reply.arrayHeader(nodes.length * 2);
+    for (const n of nodes) {
+      c.reply.bulk(n.member);
+      replyScore(c, n.score);
+    }
+  };
+}
+
+function countRange(kind: 'score' | 'lex') {
+  return (c: Client, server: Server): void => {
+    const score = kind === 'score' ? parseScoreRange(c.argv[2], c.argv[3]) : null;
+    const lex = kind === 'lex' ? parseLexRange(c.argv[2], c.argv[3]) : null;
+    if (kind === 'score' && !score) return c.reply.error('ERR min or max is not a float');
+    if (kind === 'lex' && !lex) return c.reply.error('ERR min or max not valid string range item');
+    const z = lookupZset(c, server, c.argv[1]);
+    if (z === null) return;
+    if (!z) return c.reply.integer(0);
+    c.reply.integer(kind === 'score' ? byScore(z, score!, false, 0, -1).length : byLex(z, lex!, false, 0, -1).length);
+  };
+}
+
+function zrank(rev: boolean) {
+  return (c: Client, server: Server): void => {
+    const z = lookupZset(c, server, c.argv[1]);
+    if (z === null) return;
+    const score = z?.dict.get(c.argv[2]);
+    if (!z || score === undefined) return c.reply.nullBulk();
+    const rank = z.zsl.rank(score, c.argv[2]) - 1;
+    c.reply.integer(rev ? z.dict.size - 1 - rank : rank);
+  };
+}
+
+const o1 = () => COMMAND_COST_NS.o1;
+const logN = (argv: string[]) => COMMAND_COST_NS.o1 + (argv.length - 2) * COMMAND_COST_NS.perKey;
+
+export const zsetCommands: CommandDefinition[] = [
+  {
+    name: 'zadd',
+    summaryZh: '向有序集合添加成员或更新分数（支持 NX/XX/GT/LT/CH/INCR）',
+    cost: logN,
+    handler: (c, server) => {
+      let nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+      let idx = 2;
+      for (; idx < c.argv.length; idx++) {
+        const opt = c.argv[idx].toLowerCase();
+        if (opt === 'nx') nx = true;
+        else if (opt === 'xx') xx = true;
+        else if (opt === 'ch') ch = true;
+        else if (opt === 'incr') incr = true;
+        else if (opt === 'gt') gt = true;
+        else if (opt === 'lt') lt = true;
+        else break;
+      }
+      const elements = c.argv.length - idx;
+      if (elements === 0 || elements % 2 !== 0) return c.reply.error(ERR.syntax);
+      if (nx && xx) return c.reply.error('ERR XX and NX options at the same time are not compatible');
+      if ((gt && nx) || (lt && nx) || (gt && lt)) return c.reply.error('ERR GT, LT, and/or NX options at the same time are not compatible');
+      if (incr && elements > 2) return c.reply.error('ERR INCR option supports a single increment-element pair');
+      const scores: number[] = [];
+      for (let j = idx; j < c.argv.length; j += 2) {
+        const v = parseDouble(c.argv[j]);
+        if (v === null) return c.reply.error(NOT_FLOAT);
+        scores.push(v);
+      }
+      let z = lookupZset(c, server, c.argv[1]);
+      if (z === null) return;
+      if (z === undefined) {
+        if (xx) return incr ? c.reply.nullBulk() : c.reply.integer(0);
+        z = newZset(server, c.argv[idx + 1].length);
+        c.db.set(c.argv[1], z);
+      }
+      let added = 0;
+      let updated = 0;
+      let processed = 0;
+      let lastScore = 0;
+      for (let k = 0; k < scores.length; k++) {
+        const member = c.argv[idx + 1 + 2 * k];
+        let score = scores[k];
+        const cur = z.dict.get(member);
+        if (cur !== undefined) {
+          if (nx) continue;
+          if (incr) {
+            score += cur;
+            if (Number.isNaN(score)) {
+              if (z.dict.size === 0) c.db.delete(c.argv[1]);
+              return c.reply.error('ERR resulting score is not a number (NaN)');
+            }
+          }
+          if ((gt && score <= cur) || (lt && score >= cur)) continue;
+          processed++;
+          lastScore = score;
+          if (score !== cur) {
+            setScore(server, z, member, normalize(score));
+            updated++;
+          }
+        } else {
+          if (xx) continue;
+          setScore(server, z, member, normalize(score));
+          added++;
+          processed++;
+          lastScore = score;
+        }
+      }
+      if (z.dict.size === 0) c.db.delete(c.argv[1]);
+      if (added + updated > 0) {
+        c.db.touchWatched(c.argv[1]);
+        server.markDirty(added + updated);
+      }
+      if (incr) return processed > 0 ? replyScore(c, normalize(lastScore)) : c.reply.nullBulk();
+      c.reply.integer(ch ? added + updated : added);
+    },
+  },
+  {
+    name: 'zincrby',
+    summaryZh: '把成员的分数加上增量，返回新分数',
+    cost: o1,
+    handler: (c, server) => {
+      const by = parseDouble(c.argv[2]);
+      if (by === null) return c.reply.error(NOT_FLOAT);
+      let z = lookupZset(c, server, c.argv[1]);
+      if (z === null) return;
+      if (z === undefined) {
+        z = newZset(server, c.argv[3].length);
+        c.db.set(c.argv[1], z);
+      }
+      const score = (z.dict.get(c.argv[3]) ?? 0) + by;
+      if (Number.isNaN(score)) {
+        if (z.dict.size === 0) c.db.delete(c.argv[1]);
+        return c.reply.error('ERR resulting score is not a number (NaN)');
+      }
+      setScore(server, z, c.argv[3], normalize(score));
+      c.db.touchWatched(c.argv[1]);
+      server.markDirty();
+      replyScore(c, normalize(score));
+    },
+  },
+  {
+    name: 'zcard',
+    summaryZh: '返回有序集合的成员数',
+    cost: o1,
+    handler: (c, server) => {
+      const z = lookupZset(c, server, c.argv[1]);
+      if (z !== null) c.reply.integer(z?.dict.size ?? 0);
+    },
+  },
+  {
+    name: 'zscore',
+    summaryZh: '返回成员的分数',
+    cost: o1,
+    handler: (c, server) => {
+      const z = lookupZset(c, server, c.argv[1]);
+      if (z === null) return;
+      const s = z?.dict.get(c.argv[2]);
+      if (s === undefined) c.reply.nullBulk();
+      else replyScore(c, s);
+    },
+  },
+  {
+    name: 'zmscore',
+    summaryZh: '返回多个成员的分数',
+    cost: logN,
+    handler: (c, server) => {
+      const z = lookupZset(c, server, c.argv[1]);
+      if (z === null) return;
+      c.reply.arrayHeader(c.argv.length - 2);
+      for (let i = 2; i < c.argv.length; i++) {
+        const s = z?.dict.get(c.argv[i]);
+        if (s === undefined) c.reply.nullBulk();
+        else replyScore(c, s);
+      }
+    },
+  },
+  {
+    name: 'zrem',
+    summaryZh: '删除有序集合的成员',
+    cost: logN,
+    handler: (c, server) => {
+      const z = lookupZset(c, server, c.argv[1]);
+      if (z === null) return;
+      if (!z) return c.reply.integer(0);
+      let removed = 0;
+      for (let i = 2; i < c.argv.length; i++) if (removeMember(z, c.argv[i])) removed++;
+      if (removed > 0) {
+        if (z.dict.size === 0) c.db.delete(c.argv[1]);
+        else c.db.touchWatched(c.argv[1]);
+        server.markDirty(removed);
+      }
+      c.reply.integer(removed);
+    },
+  },
+  { name: 'zrank', summaryZh: '返回成员按分数升序的排名（从 0 开始）', cost: o1, handler: zrank(false) },
+  { name: 'zrevrank', summaryZh: '返回成员按分数降序的排名（从 0 开始）', cost: o1, handler: zrank(true) },
+  { name: 'zcount', summaryZh: '统计分数区间内的成员数', cost: o1, handler: countRange('score') },
+  { name: 'zlexcount', summaryZh: '统计字典序区间内的成员数', cost: o1, handler: countRange('lex') },
+  {
+    name: 'zrange',
+    summaryZh: '按排名、分数或字典序返回区间内的成员（可 REV、LIMIT、WITHSCORES）',
+    cost: o1,
+    handler: (c, server) => zrangeGeneric(c, server, { legacy: false }),
+  },
+  { name: 'zrevrange', summaryZh: '按排名降序返回区间内的成员', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'rank', rev: true, legacy: true }) },
+  { name: 'zrangebyscore', summaryZh: '返回分数区间内的成员（升序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'score', legacy: true }) },
+  { name: 'zrevrangebyscore', summaryZh: '返回分数区间内的成员（降序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'score', rev: true, legacy: true }) },
+  { name: 'zrangebylex', summaryZh: '返回字典序区间内的成员（升序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', legacy: true }) },
+  { name: 'zrevrangebylex', summaryZh: '返回字典序区间内的成员（降序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', rev: true, legacy: true }) },
+  { name: 'zpopmin', summaryZh: '弹出分数最低的成员', cost: o1, handler: zpop(false) },
+  { name: 'zpopmax', summaryZh: '弹出分数最高的成员', cost: o1, handler: zpop(true) },
+];
