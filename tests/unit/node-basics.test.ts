@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimHost } from '../../src/hosts/sim/sim-host.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+import { ReplyParser } from '../../src/engine/resp/reply-parser.ts';
+import { encodeCommand } from '../../src/clients/protocol/encode-command.ts';
 
 const ADDR = '127.0.0.1:6379';
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
@@ -135,5 +137,35 @@ describe('transactions across clients', () => {
     await settle(host, a.call(['MULTI']));
     await settle(host, a.call(['DECRBY', 'balance', '5']));
     expect(text((await settle(host, a.call(['EXEC']))).raw)).toBe('*1\r\n:100\r\n');
+  });
+});
+
+describe('pub/sub across clients', () => {
+  it('delivers to channel and pattern subscribers; a closed subscriber stops counting', async () => {
+    const { host, open } = setup();
+    /** A subscriber that records every frame it receives. */
+    const subscriber = (name: string, command: string[]) => {
+      const conn = host.connect(name, ADDR);
+      const parser = new ReplyParser();
+      const frames: string[] = [];
+      conn.onData((b) => {
+        parser.feed(b);
+        for (let f = parser.next(); f; f = parser.next()) frames.push(text(f.raw));
+      });
+      conn.send(encodeCommand(command));
+      return { conn, frames };
+    };
+    const s1 = subscriber('sub1', ['SUBSCRIBE', 'news']);
+    const s2 = subscriber('sub2', ['PSUBSCRIBE', 'n*']);
+    const pub = open('pub');
+    host.runFor(10_000);
+    expect(text((await settle(host, pub.call(['PUBLISH', 'news', 'hello']))).raw)).toBe(':2\r\n');
+    expect(text((await settle(host, pub.call(['PUBLISH', 'other', 'x']))).raw)).toBe(':0\r\n');
+    host.runFor(10_000);
+    expect(s1.frames).toEqual(['*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n', '*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n']);
+    expect(s2.frames[1]).toBe('*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$5\r\nhello\r\n');
+    s1.conn.close();
+    host.runFor(10_000);
+    expect(text((await settle(host, pub.call(['PUBLISH', 'news', 'again']))).raw)).toBe(':1\r\n');
   });
 });

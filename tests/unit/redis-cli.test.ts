@@ -168,3 +168,43 @@ describe('reply parser used by the session keeps up with chunked input', () => {
     expect(p.next()?.reply).toEqual({ type: 'bulk', value: 'hello' });
   });
 });
+
+describe('redis-cli pubsub mode', () => {
+  it('prints "Reading messages...", then every message as it arrives; Ctrl-C reconnects and returns to the prompt', async () => {
+    let push: ((b: Uint8Array) => void) | null = null;
+    let closed = 0;
+    let connects = 0;
+    const bytes = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+    let out = '';
+    const s = new RedisCliSession({
+      host: '127.0.0.1',
+      port: 6379,
+      write: (t) => (out += t),
+      connect: () => {
+        connects++;
+        return {
+          send: (b) => {
+            const text = Buffer.from(b).toString('latin1');
+            if (text.includes('SUBSCRIBE')) queueMicrotask(() => push!(bytes('*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n')));
+            else queueMicrotask(() => push!(bytes('+PONG\r\n')));
+          },
+          onData: (cb) => (push = cb),
+          onClose: () => undefined,
+          close: () => closed++,
+        };
+      },
+    });
+    s.start();
+    s.input('SUBSCRIBE news\r');
+    await new Promise((r) => setTimeout(r, 0));
+    push!(bytes('*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n'));
+    const text = plain(out);
+    expect(text).toContain('Reading messages... (press Ctrl-C to quit)\n1) "subscribe"\n2) "news"\n3) (integer) 1\n1) "message"\n2) "news"\n3) "hello"\n');
+    expect(text.trimEnd().endsWith('"hello"')).toBe(true);
+    s.input('\x03');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(closed).toBe(1);
+    expect(connects).toBe(2);
+    expect(plain(out).trimEnd().endsWith('127.0.0.1:6379>')).toBe(true);
+  });
+});

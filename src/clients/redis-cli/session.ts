@@ -20,6 +20,7 @@ export interface CliConnection {
   send(bytes: Uint8Array): void;
   onData(cb: (bytes: Uint8Array) => void): void;
   onClose(cb: () => void): void;
+  close?(): void;
 }
 
 export interface RedisCliOptions {
@@ -47,6 +48,8 @@ export class RedisCliSession {
   private dbnum = 0;
   private inMulti = false;
   private transcript = '';
+  /** After SUBSCRIBE/PSUBSCRIBE: print every reply as it comes until Ctrl-C or an error (redis-cli's pubsub mode). */
+  private pubsubEnd: (() => void) | null = null;
 
   constructor(private readonly opts: RedisCliOptions) {
     this.editor = new LineEditor({
@@ -76,6 +79,16 @@ export class RedisCliSession {
 
   /** Keystrokes from the terminal. */
   input(data: string): void {
+    if (this.pubsubEnd && data.includes('\x03')) {
+      // redis-cli's SIGINT handler in pubsub mode: drop the connection, reconnect, back to the prompt.
+      this.out('^C\r\n');
+      const conn = this.conn;
+      this.conn = null;
+      conn?.close?.();
+      this.ensureConnected();
+      this.pubsubEnd();
+      return;
+    }
     if (this.busy) {
       // redis-cli blocks while it waits for a reply; typed keys are read once it returns.
       this.queued += data;
@@ -138,7 +151,11 @@ export class RedisCliSession {
     conn.onData((bytes) => {
       if (this.conn !== conn) return;
       this.parser.feed(bytes);
-      for (let f = this.parser.next(); f; f = this.parser.next()) this.waiting.shift()?.resolve(f.reply);
+      for (let f = this.parser.next(); f; f = this.parser.next()) {
+        const waiter = this.waiting.shift();
+        if (waiter) waiter.resolve(f.reply);
+        else this.unsolicited(f.reply);
+      }
     });
     conn.onClose(() => {
       if (this.conn !== conn) return;
@@ -189,6 +206,8 @@ export class RedisCliSession {
       }
       args = argv.slice(1);
     }
+    const name = args[0].toLowerCase();
+    if (name === 'subscribe' || name === 'psubscribe' || name === 'ssubscribe') return this.pubsubMode(args);
     for (let i = 0; i < repeat; i++) {
       const reply = await this.send(args);
       if (reply === null) {
@@ -200,6 +219,25 @@ export class RedisCliSession {
       this.print(formatForCommand(args, reply));
       this.opts.onCommand?.(args, reply);
     }
+  }
+
+  /** A reply nobody waits for: a subscription message, or a RESP3 push. Printed as it arrives. */
+  private unsolicited(reply: Reply): void {
+    this.print(formatForCommand([], reply));
+    if (this.pubsubEnd && reply.type === 'error') this.pubsubEnd();
+  }
+
+  /** SUBSCRIBE and PSUBSCRIBE: print replies as they arrive until Ctrl-C or an error. */
+  private async pubsubMode(args: string[]): Promise<void> {
+    this.ensureConnected();
+    this.conn!.send(encodeCommand(args));
+    this.print('Reading messages... (press Ctrl-C to quit)\n');
+    await new Promise<void>((resolve) => {
+      this.pubsubEnd = () => {
+        this.pubsubEnd = null;
+        resolve();
+      };
+    });
   }
 
   /** Keep the prompt's [db] and (TX) in step with what the server accepted. */

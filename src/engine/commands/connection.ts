@@ -14,7 +14,12 @@ export const connectionCommands: CommandDefinition[] = [
         c.reply.error(arityError('ping'));
         return;
       }
-      if (c.argv.length === 1) c.reply.status('PONG');
+      // A RESP2 subscriber gets PING's answer in the shape of a message: ["pong", argument or ""].
+      if ((c.channels.size > 0 || c.patterns.size > 0) && c.reply.resp === 2) {
+        c.reply.arrayHeader(2);
+        c.reply.bulk('pong');
+        c.reply.bulk(c.argv.length === 1 ? '' : c.argv[1]);
+      } else if (c.argv.length === 1) c.reply.status('PONG');
       else c.reply.bulk(c.argv[1]);
     },
   },

@@ -16,6 +16,7 @@ import { listCommands } from './list.ts';
 import { setCommands } from './set.ts';
 import { debugCommands } from './debug.ts';
 import { zsetCommands } from './zset.ts';
+import { pubsubCommands } from './pubsub.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
@@ -68,7 +69,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...zsetCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

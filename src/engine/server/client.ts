@@ -33,6 +33,10 @@ export class Client {
   name = '';
   authenticated: boolean;
 
+  /** Pub/Sub subscriptions (CLIENT_PUBSUB while any exist). */
+  readonly channels = new Set<ByteString>();
+  readonly patterns = new Set<ByteString>();
+
   /** MULTI state: commands queued for EXEC, and whether a rejected command poisoned the transaction. */
   inMulti = false;
   queued: { spec: CommandSpec; argv: ByteString[] }[] = [];

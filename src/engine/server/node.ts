@@ -19,6 +19,8 @@ import type { CloseReason, Server } from './server.ts';
 import type { EngineEvent } from './events.ts';
 import { processCommand } from './process-command.ts';
 import { unwatchAllKeys } from '../commands/transactions.ts';
+import { unsubscribeAll } from '../commands/pubsub.ts';
+import { PubSubRegistry } from './pubsub-registry.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -75,6 +77,7 @@ export class RedisNode implements Server {
   readonly dbs: Database[];
   readonly runId: string;
   readonly rng: Prng;
+  readonly pubsub = new PubSubRegistry();
   readonly stats: NodeStats = { totalConnectionsReceived: 0, totalCommandsProcessed: 0, rejectedConnections: 0, cronLoops: 0 };
 
   private readonly sockets = new SocketTable();
@@ -181,6 +184,10 @@ export class RedisNode implements Server {
     db.expires.clear();
     for (const [k, v] of keys) db.keys.set(k, v);
     for (const [k, v] of expires) db.expires.set(k, v);
+  }
+
+  wakeForWrite(c: Client): void {
+    if (!c.closed) this.pendingWrites.add(c);
   }
 
   resetStats(): void {
@@ -321,6 +328,8 @@ export class RedisNode implements Server {
     this.clients.delete(c.fd);
     this.pendingWrites.delete(c);
     unwatchAllKeys(c);
+    unsubscribeAll(c, this, false, false);
+    unsubscribeAll(c, this, true, false);
     this.sockets.close(c.fd);
     // When the peer closed first there is nothing left to tell it; otherwise our FIN goes out.
     if (reason !== 'peer') this.outbox.push({ kind: 'close', at: this.loop.nowUs, conn: c.conn });

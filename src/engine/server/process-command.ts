@@ -55,6 +55,12 @@ export function processCommand(c: Client, server: Server): void {
     c.reply.error(ERR.noAuth);
     return;
   }
+  // A RESP2 subscriber's connection carries messages as plain arrays, so it may only manage subscriptions.
+  if ((c.channels.size > 0 || c.patterns.size > 0) && c.reply.resp === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.name)) {
+    flagTransaction(c);
+    c.reply.error(`ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    return;
+  }
   if (c.inMulti) {
     if (cmd.flags.has('no_multi')) {
       flagTransaction(c);
@@ -77,6 +83,10 @@ function debugAllowed(c: Client, server: Server): boolean {
   if (setting === 'yes') return true;
   return setting === 'local' && (c.peer.startsWith('127.') || c.peer.startsWith('[::1]') || c.peer.startsWith('::1'));
 }
+
+const ALLOWED_WHILE_SUBSCRIBED = new Set([
+  'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
+]);
 
 /** Commands that run at once even inside MULTI (everything else is queued). */
 const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);

@@ -6,6 +6,7 @@ import type { Database } from '../keyspace/database.ts';
 import type { ServerConfig } from '../config/config.ts';
 import type { Client } from './client.ts';
 import type { Prng } from '../random/prng.ts';
+import type { PubSubRegistry } from './pubsub-registry.ts';
 
 export interface Server {
   readonly config: ServerConfig;
@@ -22,6 +23,10 @@ export interface Server {
   spend(ns: number): void;
   /** SWAPDB: exchange two databases' contents; clients keep their selected index. */
   swapDatabases(a: number, b: number): void;
+  /** Who is subscribed to what. */
+  readonly pubsub: PubSubRegistry;
+  /** Another client got output (a published message): write it in the next beforeSleep. */
+  wakeForWrite(c: Client): void;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */
