@@ -10,6 +10,7 @@ import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { clampRange, lookupOfType } from './lookup.ts';
+import { parseDouble } from '../types/double.ts';
 
 type End = 'left' | 'right';
 
@@ -48,6 +49,7 @@ function push(end: End, onlyIfExists: boolean) {
       if (onlyIfExists) return c.reply.integer(0);
       o = newList(server);
       c.db.set(c.argv[1], o);
+      server.signalKeyAsReady(c.db.id, c.argv[1]);
     }
     for (let i = 2; i < c.argv.length; i++) {
       if (end === 'left') o.value.unshift(c.argv[i]);
@@ -99,7 +101,10 @@ function move(c: Client, server: Server, from: End, to: End): void {
   if (dstExisting === null) return;
   const value = popOne(src, from);
   const dst = dstExisting ?? newList(server);
-  if (dstExisting === undefined) c.db.set(c.argv[2], dst);
+  if (dstExisting === undefined) {
+    c.db.set(c.argv[2], dst);
+    server.signalKeyAsReady(c.db.id, c.argv[2]);
+  }
   if (to === 'left') dst.value.unshift(value);
   else dst.value.push(value);
   afterRemove(c, c.argv[1], src);
@@ -338,6 +343,139 @@ export const listCommands: CommandDefinition[] = [
         return;
       }
       c.reply.nullArray();
+    },
+  },
+];
+
+// ---- Blocking commands -------------------------------------------------------------------------------------
+
+/** getTimeoutFromObjectOrReply: seconds as a float, to an absolute deadline in ms (0 = wait forever). */
+function parseTimeout(c: Client, server: Server, arg: string): number | null {
+  const seconds = parseDouble(arg);
+  if (seconds === null) {
+    c.reply.error('ERR timeout is not a float or out of range');
+    return null;
+  }
+  // (long long)(seconds * 1000): beyond the 64-bit range (or infinite) the C cast gives LLONG_MIN.
+  const scaled = seconds * 1000;
+  const ms = Math.abs(scaled) >= 9223372036854775807 ? -1 : Math.trunc(scaled);
+  if (ms < 0) {
+    c.reply.error('ERR timeout is negative');
+    return null;
+  }
+  return ms === 0 ? 0 : server.nowMs() + ms;
+}
+
+/**
+ * Serve now if one of `keys` has data; otherwise block (or, inside EXEC, time out at once). `serveFrom` pops
+ * and replies for a key that has data; `timedOut` replies for the timeout.
+ */
+function blockingGeneric(
+  c: Client,
+  server: Server,
+  keys: string[],
+  deadline: number,
+  serveFrom: (key: string, o: ListObject) => void,
+  timedOut: () => void,
+  denied: () => void = timedOut,
+): void {
+  const tryServe = (): boolean => {
+    for (const key of keys) {
+      const o = c.db.lookup(key, server.nowMs());
+      if (o && o.type === 'list' && o.value.length > 0) {
+        serveFrom(key, o);
+        return true;
+      }
+    }
+    return false;
+  };
+  // As blockingPopGenericCommand: keys in order; a wrong type stops with WRONGTYPE, a non-empty list is served
+  // at once (later keys are not even looked at).
+  for (const key of keys) {
+    const o = lookupList(c, server, key);
+    if (o === null) return;
+    if (o && o.value.length > 0) {
+      serveFrom(key, o);
+      return;
+    }
+  }
+  if (c.denyBlocking) return denied();
+  server.block(c, { keys, deadlineMs: deadline, serve: tryServe, timedOut });
+}
+
+/** BLPOP / BRPOP key [key ...] timeout: replies [key, element]. */
+function bpop(end: End) {
+  return (c: Client, server: Server): void => {
+    const deadline = parseTimeout(c, server, c.argv[c.argv.length - 1]);
+    if (deadline === null) return;
+    blockingGeneric(c, server, c.argv.slice(1, -1), deadline, (key, o) => {
+      c.reply.arrayHeader(2);
+      c.reply.bulk(key);
+      c.reply.bulk(popOne(o, end));
+      afterRemove(c, key, o);
+      server.markDirty();
+    }, () => c.reply.nullArray());
+  };
+}
+
+/** BLMOVE / BRPOPLPUSH: once src has data, move one element as LMOVE does. */
+function bmove(c: Client, server: Server, from: End, to: End, timeoutArg: string): void {
+  const deadline = parseTimeout(c, server, timeoutArg);
+  if (deadline === null) return;
+  // A real timeout answers a null array (replyToBlockedClientTimedOut); refusing to block inside EXEC answers a
+  // null bulk string, as blmoveGenericCommand does.
+  blockingGeneric(c, server, [c.argv[1]], deadline, () => move(c, server, from, to), () => c.reply.nullArray(), () => c.reply.nullBulk());
+}
+
+export const blockingListCommands: CommandDefinition[] = [
+  { name: 'blpop', summaryZh: '阻塞式地从列表头部弹出（超时以虚拟时间计）', cost: o1, handler: bpop('left') },
+  { name: 'brpop', summaryZh: '阻塞式地从列表尾部弹出（超时以虚拟时间计）', cost: o1, handler: bpop('right') },
+  {
+    name: 'brpoplpush',
+    summaryZh: '阻塞式 RPOPLPUSH',
+    cost: o1,
+    handler: (c, server) => bmove(c, server, 'right', 'left', c.argv[3]),
+  },
+  {
+    name: 'blmove',
+    summaryZh: '阻塞式 LMOVE',
+    cost: o1,
+    handler: (c, server) => {
+      const from = parseEnd(c.argv[3]);
+      const to = parseEnd(c.argv[4]);
+      if (!from || !to) return c.reply.error(ERR.syntax);
+      bmove(c, server, from, to, c.argv[5]);
+    },
+  },
+  {
+    name: 'blmpop',
+    summaryZh: '阻塞式 LMPOP',
+    cost: o1,
+    handler: (c, server) => {
+      const deadline = parseTimeout(c, server, c.argv[1]);
+      if (deadline === null) return;
+      const numkeys = parseInt64(c.argv[2]);
+      if (numkeys === null || numkeys <= 0n) return c.reply.error('ERR numkeys should be greater than 0');
+      const nk = Number(numkeys);
+      if (c.argv.length < 3 + nk + 1) return c.reply.error(ERR.syntax);
+      const end = parseEnd(c.argv[3 + nk]);
+      if (!end) return c.reply.error(ERR.syntax);
+      let count = 1;
+      const rest = c.argv.slice(4 + nk);
+      if (rest.length === 2 && rest[0].toLowerCase() === 'count') {
+        const v = parseInt64(rest[1]);
+        if (v === null || v <= 0n) return c.reply.error('ERR count should be greater than 0');
+        count = Number(v);
+      } else if (rest.length !== 0) return c.reply.error(ERR.syntax);
+      blockingGeneric(c, server, c.argv.slice(3, 3 + nk), deadline, (key, o) => {
+        const n = Math.min(count, o.value.length);
+        c.reply.arrayHeader(2);
+        c.reply.bulk(key);
+        c.reply.arrayHeader(n);
+        for (let k = 0; k < n; k++) c.reply.bulk(popOne(o, end));
+        afterRemove(c, key, o);
+        server.markDirty();
+      }, () => c.reply.nullArray());
     },
   },
 ];

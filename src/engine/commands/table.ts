@@ -12,7 +12,7 @@ import { clientCommands } from './client-command.ts';
 import { configCommands } from './config-command.ts';
 import { transactionCommands } from './transactions.ts';
 import { hashCommands } from './hash.ts';
-import { listCommands } from './list.ts';
+import { blockingListCommands, listCommands } from './list.ts';
 import { setCommands } from './set.ts';
 import { debugCommands } from './debug.ts';
 import { zsetCommands } from './zset.ts';
@@ -69,7 +69,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

@@ -62,11 +62,13 @@ export const transactionCommands: CommandDefinition[] = [
       discardTransaction(c);
       c.reply.arrayHeader(queued.length);
       const execArgv = c.argv;
+      c.denyBlocking = true;
       for (const q of queued) {
         c.argv = q.argv;
         server.spend(q.spec.cost(q.argv));
         q.spec.handler(c, server);
       }
+      c.denyBlocking = false;
       c.argv = execArgv;
     },
   },

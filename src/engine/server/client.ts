@@ -33,6 +33,14 @@ export class Client {
   name = '';
   authenticated: boolean;
 
+  /**
+   * A blocking command waiting for data (CLIENT_BLOCKED): which keys, until when (unix ms, 0 = forever), and how
+   * to finish once a key has data or the time is up. While blocked, the client's further input waits.
+   */
+  blocked: BlockedState | null = null;
+  /** Inside EXEC (CLIENT_DENY_BLOCKING): a blocking command that would wait acts as if it timed out. */
+  denyBlocking = false;
+
   /** Pub/Sub subscriptions (CLIENT_PUBSUB while any exist). */
   readonly channels = new Set<ByteString>();
   readonly patterns = new Set<ByteString>();
@@ -71,4 +79,13 @@ export class Client {
     this.authenticated = opts.authenticated;
     this.parser = new RequestParser({ protoMaxBulkLen: opts.protoMaxBulkLen, authenticated: opts.authenticated });
   }
+}
+
+export interface BlockedState {
+  keys: ByteString[];
+  deadlineMs: number;
+  /** Try to serve the client from its keys; true when it replied (and is done). */
+  serve: () => boolean;
+  /** Reply for a timeout. */
+  timedOut: () => void;
 }

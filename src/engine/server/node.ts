@@ -14,7 +14,7 @@ import { COST_NS, FD_SETSIZE, type Multiplexer } from '../loop/cost-model.ts';
 import { ServerConfig, type ConfigValues } from '../config/config.ts';
 import { Database } from '../keyspace/database.ts';
 import { Prng } from '../random/prng.ts';
-import { Client } from './client.ts';
+import { Client, type BlockedState } from './client.ts';
 import type { CloseReason, Server } from './server.ts';
 import type { EngineEvent } from './events.ts';
 import { processCommand } from './process-command.ts';
@@ -84,6 +84,9 @@ export class RedisNode implements Server {
   private readonly loop: EventLoop;
   private readonly clients = new Map<number, Client>();
   private readonly pendingWrites = new Set<Client>();
+  /** Clients blocked per "db NUL key", in arrival order; keys that got data during the current command. */
+  private readonly blockedOnKey = new Map<string, Client[]>();
+  private readonly readyKeys = new Set<string>();
   private readonly epochMs: number;
   private readonly startUs: TimeUs;
   private readonly observeCommands: boolean;
@@ -186,6 +189,74 @@ export class RedisNode implements Server {
     for (const [k, v] of expires) db.expires.set(k, v);
   }
 
+  block(c: Client, state: BlockedState): void {
+    c.blocked = state;
+    for (const key of state.keys) {
+      const id = `${c.db.id}\u0000${key}`;
+      const list = this.blockedOnKey.get(id) ?? [];
+      list.push(c);
+      this.blockedOnKey.set(id, list);
+    }
+  }
+
+  signalKeyAsReady(db: number, key: string): void {
+    if (this.blockedOnKey.size > 0) this.readyKeys.add(`${db}\u0000${key}`);
+  }
+
+  /**
+   * handleClientsBlockedOnKeys: after a command, serve the clients blocked on keys that received data, first
+   * come first served, as long as there is data; a served client then runs the input it had pipelined.
+   */
+  private handleClientsBlockedOnKeys(): void {
+    while (this.readyKeys.size > 0) {
+      const ready = [...this.readyKeys];
+      this.readyKeys.clear();
+      for (const id of ready) {
+        const waiting = this.blockedOnKey.get(id);
+        if (!waiting) continue;
+        for (const c of [...waiting]) {
+          if (!c.blocked || !c.blocked.serve()) continue;
+          this.unblock(c);
+          this.pendingWrites.add(c);
+          this.processInputBuffer(c);
+        }
+      }
+    }
+  }
+
+  private unblock(c: Client): void {
+    if (!c.blocked) return;
+    for (const key of c.blocked.keys) {
+      const id = `${c.db.id}\u0000${key}`;
+      const list = this.blockedOnKey.get(id);
+      if (!list) continue;
+      const i = list.indexOf(c);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.blockedOnKey.delete(id);
+    }
+    c.blocked = null;
+  }
+
+  /**
+   * handleBlockedClientsTimeout, run in beforeSleep. The poll does not wake up for these deadlines, so a
+   * timeout is noticed at the first loop iteration after it: with nothing else happening, the next serverCron
+   * tick (every 100 ms at hz 10), exactly as on a real server.
+   */
+  private handleBlockedClientsTimeout(): void {
+    if (this.blockedOnKey.size === 0) return;
+    const now = this.nowMs();
+    const seen = new Set<Client>();
+    for (const list of this.blockedOnKey.values()) for (const c of list) seen.add(c);
+    for (const c of seen) {
+      const b = c.blocked;
+      if (!b || b.deadlineMs === 0 || b.deadlineMs > now) continue;
+      b.timedOut();
+      this.unblock(c);
+      this.pendingWrites.add(c);
+      this.processInputBuffer(c);
+    }
+  }
+
   wakeForWrite(c: Client): void {
     if (!c.closed) this.pendingWrites.add(c);
   }
@@ -261,7 +332,7 @@ export class RedisNode implements Server {
 
   /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
   private processInputBuffer(c: Client): void {
-    while (!c.closeAfterReply) {
+    while (!c.closeAfterReply && !c.blocked) {
       const parsed = c.parser.next();
       if (parsed === null) break;
       if (!Array.isArray(parsed)) {
@@ -274,6 +345,7 @@ export class RedisNode implements Server {
       c.argv = parsed;
       const before = c.reply.pendingBytes;
       processCommand(c, this);
+      if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
       this.stats.totalCommandsProcessed++;
       this.commandsThisIteration++;
       if (this.observeCommands) {
@@ -285,6 +357,7 @@ export class RedisNode implements Server {
 
   /** beforeSleep: handleClientsWithPendingWrites, then close the clients that asked to be closed. */
   private beforeSleep(): void {
+    this.handleBlockedClientsTimeout();
     if (this.pendingWrites.size === 0) return;
     for (const c of this.pendingWrites) {
       if (c.closed) continue;
@@ -328,6 +401,7 @@ export class RedisNode implements Server {
     this.clients.delete(c.fd);
     this.pendingWrites.delete(c);
     unwatchAllKeys(c);
+    this.unblock(c);
     unsubscribeAll(c, this, false, false);
     unsubscribeAll(c, this, true, false);
     this.sockets.close(c.fd);

@@ -27,6 +27,10 @@ export interface Server {
   readonly pubsub: PubSubRegistry;
   /** Another client got output (a published message): write it in the next beforeSleep. */
   wakeForWrite(c: Client): void;
+  /** Park a client on keys until `state.serve()` succeeds or its deadline passes (blockForKeys). */
+  block(c: Client, state: import('./client.ts').BlockedState): void;
+  /** A list key received data: blocked clients on it get a chance after the current command (signalKeyAsReady). */
+  signalKeyAsReady(db: number, key: string): void;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */
