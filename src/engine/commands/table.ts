@@ -17,6 +17,7 @@ import { setCommands } from './set.ts';
 import { debugCommands } from './debug.ts';
 import { zsetCommands } from './zset.ts';
 import { pubsubCommands } from './pubsub.ts';
+import { scanCommands } from './scan.ts';
 
 type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
 interface DocEntry {
@@ -69,7 +70,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

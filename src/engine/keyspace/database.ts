@@ -7,6 +7,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import type { RedisObject } from './object.ts';
+import { ScanIndex } from './scan-index.ts';
 
 export type Deadline = number | bigint;
 
@@ -17,6 +18,8 @@ export interface KeyWatcher {
 
 export class Database {
   readonly keys = new Map<ByteString, RedisObject>();
+  /** SCAN's cursor index, built on the first SCAN and kept up to date after that. */
+  private scanIndex: ScanIndex<ByteString> | null = null;
   /** WATCHed keys and who watches them (multi.c's watched_keys dict). */
   readonly watchers = new Map<ByteString, Set<KeyWatcher>>();
   /** Deadlines in unix ms; a bigint only for deadlines beyond 2^53 ms, which JS numbers cannot hold exactly. */
@@ -50,6 +53,7 @@ export class Database {
 
   /** setKey: store a value; an existing deadline is dropped unless `keepTtl`. */
   set(key: ByteString, value: RedisObject, keepTtl = false): void {
+    if (this.scanIndex !== null && !this.keys.has(key)) this.scanIndex.add(key);
     this.keys.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (this.watchers.size > 0) this.touchWatched(key);
@@ -86,6 +90,7 @@ export class Database {
 
   delete(key: ByteString): boolean {
     if (!this.keys.delete(key)) return false;
+    this.scanIndex?.remove(key);
     this.expires.delete(key);
     if (this.watchers.size > 0) this.touchWatched(key);
     return true;
@@ -95,5 +100,17 @@ export class Database {
     if (this.watchers.size > 0) this.touchAllWatched();
     this.keys.clear();
     this.expires.clear();
+    this.scanIndex = null;
+  }
+
+  /** After the keys were replaced wholesale (SWAPDB): rebuild the cursor index on the next SCAN. */
+  dropScanIndex(): void {
+    this.scanIndex = null;
+  }
+
+  /** The SCAN cursor index over this database's keys. */
+  scanKeys(): ScanIndex<ByteString> {
+    if (this.scanIndex === null) this.scanIndex = new ScanIndex(this.keys.keys());
+    return this.scanIndex;
   }
 }

@@ -185,6 +185,8 @@ export class RedisNode implements Server {
     for (const [k, v] of db.expires) da.expires.set(k, v);
     db.keys.clear();
     db.expires.clear();
+    da.dropScanIndex();
+    db.dropScanIndex();
     for (const [k, v] of keys) db.keys.set(k, v);
     for (const [k, v] of expires) db.expires.set(k, v);
   }
