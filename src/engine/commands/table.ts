@@ -18,9 +18,10 @@ import { debugCommands } from './debug.ts';
 import { zsetCommands } from './zset.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { scanCommands } from './scan.ts';
+import { commandCommands } from './command-command.ts';
 
-type InfoRow = [string, number, string[], number, number, number, string[], unknown, unknown, InfoRow[]];
-interface DocEntry {
+export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
+export interface DocEntry {
   summary: string;
   since: string;
   group: string;
@@ -70,7 +71,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(
@@ -93,20 +94,45 @@ export type Lookup =
  */
 export function lookupCommand(argv: readonly string[]): Lookup {
   const first = argv[0];
-  const direct = commandTable.get(first);
-  if (direct !== undefined) return { kind: 'command', spec: direct };
   const name = first.toLowerCase();
   if (containers.has(name)) {
     const row = infoByName.get(name)!;
-    if (argv.length === 1) return { kind: 'container', fullname: name, arity: row[1] };
+    if (argv.length === 1) {
+      // COMMAND alone is a command of its own; other containers named alone fail their arity check.
+      const alone = commandTable.get(name);
+      return alone ? { kind: 'command', spec: alone } : { kind: 'container', fullname: name, arity: row[1] };
+    }
     const fullname = `${name}|${argv[1].toLowerCase()}`;
     const sub = commandTable.get(fullname);
     if (sub !== undefined) return { kind: 'command', spec: sub };
     return infoByName.has(fullname) ? { kind: 'unimplemented', fullname } : { kind: 'unknown-subcommand', container: name };
   }
-  const spec = commandTable.get(name);
+  const spec = commandTable.get(first) ?? commandTable.get(name);
   if (spec !== undefined) return { kind: 'command', spec };
   return infoByName.has(name) ? { kind: 'unimplemented', fullname: name } : { kind: 'unknown' };
+}
+
+/** COMMAND INFO rows for what the lab implements: containers keep only their implemented subcommands. */
+export function implementedInfoRows(): InfoRow[] {
+  const rows: InfoRow[] = [];
+  for (const row of infoJson as unknown as InfoRow[]) {
+    const subs = (row[9] ?? []).filter((sub) => commandTable.has(sub[0]));
+    if (commandTable.has(row[0]) || subs.length > 0) rows.push([...row.slice(0, 9), subs] as unknown as InfoRow);
+  }
+  return rows;
+}
+
+export function infoRow(name: string): InfoRow | undefined {
+  return implementedInfoRows().find((r) => r[0] === name.toLowerCase());
+}
+
+/** COMMAND DOCS entry for an implemented command (subcommands filtered likewise). */
+export function implementedDocs(name: string): DocEntry | undefined {
+  const doc = docs[name];
+  if (!doc || !infoRow(name)) return undefined;
+  if (!doc.subcommands) return doc;
+  const subcommands = Object.fromEntries(Object.entries(doc.subcommands).filter(([sub]) => commandTable.has(sub)));
+  return { ...doc, subcommands };
 }
 
 /** The keys a call touches, from the legacy key range (negative last = counted from the end). */
