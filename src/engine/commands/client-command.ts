@@ -8,6 +8,8 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
+import { discardTransaction } from './transactions.ts';
+import { unsubscribeAll } from './pubsub.ts';
 
 const REDIS_VERSION = '7.0.15';
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
@@ -103,6 +105,23 @@ export const clientCommands: CommandDefinition[] = [
       }
       const [user, password] = c.argv.length === 2 ? ['default', c.argv[1]] : [c.argv[1], c.argv[2]];
       if (authenticate(c, server, user, password)) c.reply.ok();
+    },
+  },
+  {
+    name: 'reset',
+    summaryZh: '把连接恢复到初始状态（退出事务与订阅、回到 db0 与 RESP2、清除名字与认证）',
+    cost: () => 0,
+    handler: (c, server) => {
+      // clearClientConnectionState: everything a connection may have changed about itself.
+      c.db = server.dbs[0];
+      c.reply.resp = 2;
+      c.authenticated = server.config.requirepass === '';
+      c.parser.limits.authenticated = c.authenticated;
+      discardTransaction(c);
+      unsubscribeAll(c, server, false, false);
+      unsubscribeAll(c, server, true, false);
+      c.name = '';
+      c.reply.status('RESET');
     },
   },
   {

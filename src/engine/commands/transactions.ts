@@ -18,7 +18,7 @@ export function unwatchAllKeys(c: Client): void {
   c.dirtyCas = false;
 }
 
-function discardTransaction(c: Client): void {
+export function discardTransaction(c: Client): void {
   c.inMulti = false;
   c.queued = [];
   c.dirtyExec = false;
