@@ -189,18 +189,20 @@ type RangeKind = 'rank' | 'score' | 'lex';
  * zrangeGenericCommand for ZRANGE and its older forms. `argStart` is where options begin; `forced` fixes
  * the kind and direction for ZRANGEBYSCORE, ZREVRANGE and the like, whose own options are a subset.
  */
-function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?: boolean; legacy: boolean }): void {
+function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?: boolean; legacy: boolean; store?: boolean }): void {
+  // ZRANGESTORE dst src ...: the same grammar shifted by one argument, without WITHSCORES.
+  const shift = opts.store ? 1 : 0;
   let kind: RangeKind = opts.kind ?? 'rank';
   let rev = opts.rev ?? false;
   let withScores = false;
   let offset = 0;
   let count = -1;
   let limitGiven = false;
-  for (let j = 4; j < c.argv.length; j++) {
+  for (let j = 4 + shift; j < c.argv.length; j++) {
     const opt = c.argv[j].toLowerCase();
     const more = c.argv.length - 1 - j;
     // Every form parses WITHSCORES and LIMIT; the combinations a form does not allow are refused below.
-    if (opt === 'withscores') withScores = true;
+    if (opt === 'withscores' && !opts.store) withScores = true;
     else if (opt === 'limit' && more >= 2) {
       const o = parseInt64(c.argv[j + 1]);
       const n = parseInt64(c.argv[j + 2]);
@@ -219,14 +221,14 @@ function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?
   }
   if (withScores && kind === 'lex') return c.reply.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
   // With REV the range arguments come max first.
-  const [a, b] = rev && kind !== 'rank' ? [c.argv[3], c.argv[2]] : [c.argv[2], c.argv[3]];
+  const [a, b] = rev && kind !== 'rank' ? [c.argv[3 + shift], c.argv[2 + shift]] : [c.argv[2 + shift], c.argv[3 + shift]];
   let score: ScoreRange | null = null;
   let lex: LexRange | null = null;
   let start = 0;
   let end = 0;
   if (kind === 'rank') {
-    const s = parseInt64(c.argv[2]);
-    const e = parseInt64(c.argv[3]);
+    const s = parseInt64(c.argv[2 + shift]);
+    const e = parseInt64(c.argv[3 + shift]);
     if (s === null || e === null) return c.reply.error(ERR.notInteger);
     start = Number(s);
     end = Number(e);
@@ -237,12 +239,159 @@ function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?
     lex = parseLexRange(a, b);
     if (!lex) return c.reply.error('ERR min or max not valid string range item');
   }
-  const z = lookupZset(c, server, c.argv[1]);
+  const z = lookupZset(c, server, c.argv[1 + shift]);
   if (z === null) return;
-  if (!z || (offset < 0 && kind !== 'rank')) return c.reply.arrayHeader(0);
-  const nodes = kind === 'rank' ? byRank(z, start, end, rev) : kind === 'score' ? byScore(z, score!, rev, offset, count) : byLex(z, lex!, rev, offset, count);
+  const nodes = !z || (offset < 0 && kind !== 'rank') ? []
+    : kind === 'rank' ? byRank(z, start, end, rev) : kind === 'score' ? byScore(z, score!, rev, offset, count) : byLex(z, lex!, rev, offset, count);
   server.spend(nodes.length * COMMAND_COST_NS.perKey);
+  if (opts.store) return storeResult(c, server, c.argv[1], nodes.map((n) => [n.member, n.score] as [string, number]));
   replyNodes(c, nodes, withScores);
+}
+
+/** Store (member, score) pairs at dst as a new sorted set (deleting dst when empty); reply the count. */
+function storeResult(c: Client, server: Server, dst: string, pairs: [string, number][]): void {
+  if (pairs.length === 0) {
+    if (c.db.delete(dst)) server.markDirty();
+    return c.reply.integer(0);
+  }
+  const z = newZset(server, 0);
+  // zsetConvertToListpackIfNeeded: the result's encoding follows its final size and longest member.
+  const longest = pairs.reduce((m, [member]) => Math.max(m, member.length), 0);
+  if (pairs.length > limit(server, 'zset-max-listpack-entries') || longest > limit(server, 'zset-max-listpack-value')) z.enc = 'skiplist';
+  for (const [member, score] of pairs) {
+    z.dict.set(member, score);
+    z.zsl.insert(score, member);
+  }
+  c.db.set(dst, z);
+  server.markDirty();
+  c.reply.integer(pairs.length);
+}
+
+type SetOp = 'union' | 'inter' | 'diff';
+
+/**
+ * zunionInterDiffGenericCommand: ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD. Inputs may be sets
+ * (every member scores 1) or sorted sets; WEIGHTS multiply (a NaN product counts as 0), AGGREGATE combines.
+ */
+function setOperation(op: SetOp, form: 'reply' | 'store' | 'card') {
+  return (c: Client, server: Server): void => {
+    const numkeysAt = form === 'store' ? 2 : 1;
+    const numkeys = parseInt64(c.argv[numkeysAt]);
+    if (numkeys === null) return c.reply.error(ERR.notInteger);
+    if (numkeys < 1n) return c.reply.error(`ERR at least 1 input key is needed for '${c.lastCommand}' command`);
+    const n = Number(numkeys);
+    if (n > c.argv.length - numkeysAt - 1) return c.reply.error(ERR.syntax);
+    const inputs: (Map<string, number> | null)[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = c.db.lookup(c.argv[numkeysAt + 1 + i], server.nowMs());
+      if (o === undefined) inputs.push(null);
+      else if (o.type === 'zset') inputs.push(o.dict);
+      else if (o.type === 'set') inputs.push(new Map([...o.value].map((m) => [m, 1] as [string, number])));
+      else return c.reply.error(ERR.wrongType);
+    }
+    const weights = new Array<number>(n).fill(1);
+    let aggregate: 'sum' | 'min' | 'max' = 'sum';
+    let withScores = false;
+    let cardLimit = 0;
+    for (let j = numkeysAt + 1 + n; j < c.argv.length; j++) {
+      const opt = c.argv[j].toLowerCase();
+      const more = c.argv.length - 1 - j;
+      if (form === 'card') {
+        if (opt === 'limit' && more >= 1) {
+          const v = parseInt64(c.argv[++j]);
+          if (v === null) return c.reply.error(ERR.notInteger);
+          if (v < 0n) return c.reply.error("ERR LIMIT can't be negative");
+          cardLimit = Number(v);
+          continue;
+        }
+        return c.reply.error(ERR.syntax);
+      }
+      if (op !== 'diff' && opt === 'weights' && more >= n) {
+        for (let k = 0; k < n; k++) {
+          const w = parseDouble(c.argv[++j]);
+          if (w === null) return c.reply.error('ERR weight value is not a float');
+          weights[k] = w;
+        }
+      } else if (op !== 'diff' && opt === 'aggregate' && more >= 1) {
+        const a = c.argv[++j].toLowerCase();
+        if (a !== 'sum' && a !== 'min' && a !== 'max') return c.reply.error(ERR.syntax);
+        aggregate = a;
+      } else if (form === 'reply' && opt === 'withscores') {
+        withScores = true;
+      } else return c.reply.error(ERR.syntax);
+    }
+    const weigh = (score: number, k: number) => {
+      const v = score * weights[k];
+      return Number.isNaN(v) ? 0 : v;
+    };
+    const combine = (a: number, b: number) => {
+      if (aggregate === 'min') return Math.min(a, b);
+      if (aggregate === 'max') return Math.max(a, b);
+      const sum = a + b;
+      return Number.isNaN(sum) ? 0 : sum;
+    };
+    const result = new Map<string, number>();
+    if (op === 'union') {
+      inputs.forEach((m, k) => {
+        if (!m) return;
+        for (const [member, score] of m) {
+          const w = weigh(score, k);
+          const cur = result.get(member);
+          result.set(member, cur === undefined ? w : combine(cur, w));
+        }
+      });
+    } else if (op === 'inter') {
+      if (inputs.every((m) => m !== null)) {
+        const [first, ...rest] = inputs as Map<string, number>[];
+        for (const [member, score] of first) {
+          if (!rest.every((m) => m.has(member))) continue;
+          let acc = weigh(score, 0);
+          rest.forEach((m, k) => (acc = combine(acc, weigh(m.get(member)!, k + 1))));
+          result.set(member, acc);
+        }
+      }
+    } else if (inputs[0]) {
+      for (const [member, score] of inputs[0]) if (!inputs.slice(1).some((m) => m?.has(member))) result.set(member, score);
+    }
+    server.spend(inputs.reduce((t, m) => t + (m?.size ?? 0), 0) * COMMAND_COST_NS.perKey);
+    if (form === 'card') return c.reply.integer(cardLimit > 0 ? Math.min(cardLimit, result.size) : result.size);
+    const pairs = [...result].map(([m, sc]) => [m, normalize(sc)] as [string, number]);
+    pairs.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    if (form === 'store') return storeResult(c, server, c.argv[1], pairs);
+    replyNodes(c, pairs.map(([member, score]) => ({ member, score }) as SkipNode), withScores);
+  };
+}
+
+/** ZREMRANGEBYRANK / BYSCORE / BYLEX. */
+function zremrange(kind: RangeKind) {
+  return (c: Client, server: Server): void => {
+    let nodesOf: (z: ZsetObject) => SkipNode[];
+    if (kind === 'rank') {
+      const s = parseInt64(c.argv[2]);
+      const e = parseInt64(c.argv[3]);
+      if (s === null || e === null) return c.reply.error(ERR.notInteger);
+      nodesOf = (z) => byRank(z, Number(s), Number(e), false);
+    } else if (kind === 'score') {
+      const r = parseScoreRange(c.argv[2], c.argv[3]);
+      if (!r) return c.reply.error('ERR min or max is not a float');
+      nodesOf = (z) => byScore(z, r, false, 0, -1);
+    } else {
+      const r = parseLexRange(c.argv[2], c.argv[3]);
+      if (!r) return c.reply.error('ERR min or max not valid string range item');
+      nodesOf = (z) => byLex(z, r, false, 0, -1);
+    }
+    const z = lookupZset(c, server, c.argv[1]);
+    if (z === null) return;
+    if (!z) return c.reply.integer(0);
+    const members = nodesOf(z).map((n) => n.member);
+    for (const m of members) removeMember(z, m);
+    if (members.length > 0) {
+      if (z.dict.size === 0) c.db.delete(c.argv[1]);
+      else c.db.touchWatched(c.argv[1]);
+      server.markDirty(members.length);
+    }
+    c.reply.integer(members.length);
+  };
 }
 
 /** ZPOPMIN / ZPOPMAX key [count]. */
@@ -476,5 +625,16 @@ export const zsetCommands: CommandDefinition[] = [
   { name: 'zrangebylex', summaryZh: '返回字典序区间内的成员（升序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', legacy: true }) },
   { name: 'zrevrangebylex', summaryZh: '返回字典序区间内的成员（降序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', rev: true, legacy: true }) },
   { name: 'zpopmin', summaryZh: '弹出分数最低的成员', cost: o1, handler: zpop(false) },
+  { name: 'zrangestore', summaryZh: '把 ZRANGE 的结果存入目标键', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { legacy: false, store: true }) },
+  { name: 'zunion', summaryZh: '返回多个（有序）集合的并集', cost: o1, handler: setOperation('union', 'reply') },
+  { name: 'zinter', summaryZh: '返回多个（有序）集合的交集', cost: o1, handler: setOperation('inter', 'reply') },
+  { name: 'zdiff', summaryZh: '返回第一个（有序）集合与其余集合的差集', cost: o1, handler: setOperation('diff', 'reply') },
+  { name: 'zunionstore', summaryZh: '把并集存入目标键', cost: o1, handler: setOperation('union', 'store') },
+  { name: 'zinterstore', summaryZh: '把交集存入目标键', cost: o1, handler: setOperation('inter', 'store') },
+  { name: 'zdiffstore', summaryZh: '把差集存入目标键', cost: o1, handler: setOperation('diff', 'store') },
+  { name: 'zintercard', summaryZh: '返回交集的基数（可用 LIMIT 提前结束）', cost: o1, handler: setOperation('inter', 'card') },
+  { name: 'zremrangebyrank', summaryZh: '删除排名区间内的成员', cost: o1, handler: zremrange('rank') },
+  { name: 'zremrangebyscore', summaryZh: '删除分数区间内的成员', cost: o1, handler: zremrange('score') },
+  { name: 'zremrangebylex', summaryZh: '删除字典序区间内的成员', cost: o1, handler: zremrange('lex') },
   { name: 'zpopmax', summaryZh: '弹出分数最高的成员', cost: o1, handler: zpop(true) },
 ];
