@@ -315,37 +315,48 @@ export const listCommands: CommandDefinition[] = [
     summaryZh: '从第一个非空列表中弹出一个或多个元素',
     cost: o1,
     handler: (c, server) => {
-      // getRangeLongFromObjectOrReply with a message: one text for "not a number" and "out of range" alike.
-      const numkeys = parseInt64(c.argv[1]);
-      if (numkeys === null || numkeys <= 0n) return c.reply.error('ERR numkeys should be greater than 0');
-      const nk = Number(numkeys);
-      if (c.argv.length < 2 + nk + 1) return c.reply.error(ERR.syntax);
-      const end = parseEnd(c.argv[2 + nk]);
-      if (!end) return c.reply.error(ERR.syntax);
-      let count = 1;
-      const rest = c.argv.slice(3 + nk);
-      if (rest.length === 2 && rest[0].toLowerCase() === 'count') {
-        const v = parseInt64(rest[1]);
-        if (v === null || v <= 0n) return c.reply.error('ERR count should be greater than 0');
-        count = Number(v);
-      } else if (rest.length !== 0) return c.reply.error(ERR.syntax);
-      for (let i = 2; i < 2 + nk; i++) {
-        const o = lookupList(c, server, c.argv[i]);
+      const args = parseMpopArgs(c, 1);
+      if (args === null) return;
+      for (const key of args.keys) {
+        const o = lookupList(c, server, key);
         if (o === null) return;
         if (o === undefined) continue;
-        const n = Math.min(count, o.value.length);
-        c.reply.arrayHeader(2);
-        c.reply.bulk(c.argv[i]);
-        c.reply.arrayHeader(n);
-        for (let k = 0; k < n; k++) c.reply.bulk(popOne(o, end));
-        afterRemove(c, c.argv[i], o);
-        server.markDirty();
-        return;
+        return replyMpop(c, server, key, o, args.end, args.count);
       }
       c.reply.nullArray();
     },
   },
 ];
+
+/** LMPOP/BLMPOP arguments from `numkeysAt`: numkeys key... LEFT|RIGHT [COUNT count]. null after replying. */
+function parseMpopArgs(c: Client, numkeysAt: number): { keys: string[]; end: End; count: number } | null {
+  // getRangeLongFromObjectOrReply with a message: one text for "not a number" and "out of range" alike.
+  const numkeys = parseInt64(c.argv[numkeysAt]);
+  if (numkeys === null || numkeys <= 0n) return (c.reply.error('ERR numkeys should be greater than 0'), null);
+  const nk = Number(numkeys);
+  if (c.argv.length < numkeysAt + 1 + nk + 1) return (c.reply.error(ERR.syntax), null);
+  const end = parseEnd(c.argv[numkeysAt + 1 + nk]);
+  if (!end) return (c.reply.error(ERR.syntax), null);
+  let count = 1;
+  const rest = c.argv.slice(numkeysAt + 2 + nk);
+  if (rest.length === 2 && rest[0].toLowerCase() === 'count') {
+    const v = parseInt64(rest[1]);
+    if (v === null || v <= 0n) return (c.reply.error('ERR count should be greater than 0'), null);
+    count = Number(v);
+  } else if (rest.length !== 0) return (c.reply.error(ERR.syntax), null);
+  return { keys: c.argv.slice(numkeysAt + 1, numkeysAt + 1 + nk), end, count };
+}
+
+/** [key, [elements]]: up to `count` elements popped from one end of the list at `key`. */
+function replyMpop(c: Client, server: Server, key: string, o: ListObject, end: End, count: number): void {
+  const n = Math.min(count, o.value.length);
+  c.reply.arrayHeader(2);
+  c.reply.bulk(key);
+  c.reply.arrayHeader(n);
+  for (let k = 0; k < n; k++) c.reply.bulk(popOne(o, end));
+  afterRemove(c, key, o);
+  server.markDirty();
+}
 
 // ---- Blocking commands -------------------------------------------------------------------------------------
 
@@ -454,28 +465,9 @@ export const blockingListCommands: CommandDefinition[] = [
     handler: (c, server) => {
       const deadline = parseTimeout(c, server, c.argv[1]);
       if (deadline === null) return;
-      const numkeys = parseInt64(c.argv[2]);
-      if (numkeys === null || numkeys <= 0n) return c.reply.error('ERR numkeys should be greater than 0');
-      const nk = Number(numkeys);
-      if (c.argv.length < 3 + nk + 1) return c.reply.error(ERR.syntax);
-      const end = parseEnd(c.argv[3 + nk]);
-      if (!end) return c.reply.error(ERR.syntax);
-      let count = 1;
-      const rest = c.argv.slice(4 + nk);
-      if (rest.length === 2 && rest[0].toLowerCase() === 'count') {
-        const v = parseInt64(rest[1]);
-        if (v === null || v <= 0n) return c.reply.error('ERR count should be greater than 0');
-        count = Number(v);
-      } else if (rest.length !== 0) return c.reply.error(ERR.syntax);
-      blockingGeneric(c, server, c.argv.slice(3, 3 + nk), deadline, (key, o) => {
-        const n = Math.min(count, o.value.length);
-        c.reply.arrayHeader(2);
-        c.reply.bulk(key);
-        c.reply.arrayHeader(n);
-        for (let k = 0; k < n; k++) c.reply.bulk(popOne(o, end));
-        afterRemove(c, key, o);
-        server.markDirty();
-      }, () => c.reply.nullArray());
+      const args = parseMpopArgs(c, 2);
+      if (args === null) return;
+      blockingGeneric(c, server, args.keys, deadline, (key, o) => replyMpop(c, server, key, o, args.end, args.count), () => c.reply.nullArray());
     },
   },
 ];
