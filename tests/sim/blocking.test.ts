@@ -92,4 +92,16 @@ describe('blocking list commands', () => {
     host.runFor(5_000);
     expect(b.replies.map((r) => r.raw)).toEqual(['*2\r\n$1\r\nq\r\n$1\r\nv\r\n']);
   });
+
+  it('BZPOPMIN waits for a sorted set that another client creates', () => {
+    const host = setup();
+    const a = recorder(host, 'a');
+    a.send(['BZPOPMIN', 'board', '0']);
+    host.runFor(50_000);
+    expect(a.replies).toEqual([]);
+    const p = new RespConnection(host.connect('pusher', ADDR));
+    p.call(['ZADD', 'board', '3', 'carol', '1', 'alice']);
+    host.runFor(5_000);
+    expect(a.replies.map((r) => r.raw)).toEqual(['*3\r\n$5\r\nboard\r\n$5\r\nalice\r\n$1\r\n1\r\n']);
+  });
 });

@@ -10,7 +10,7 @@ import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { clampRange, lookupOfType } from './lookup.ts';
-import { parseDouble } from '../types/double.ts';
+import { blockOn, parseTimeout } from './blocking.ts';
 
 type End = 'left' | 'right';
 
@@ -360,66 +360,12 @@ function replyMpop(c: Client, server: Server, key: string, o: ListObject, end: E
 
 // ---- Blocking commands -------------------------------------------------------------------------------------
 
-/** getTimeoutFromObjectOrReply: seconds as a float, to an absolute deadline in ms (0 = wait forever). */
-function parseTimeout(c: Client, server: Server, arg: string): number | null {
-  const seconds = parseDouble(arg);
-  if (seconds === null) {
-    c.reply.error('ERR timeout is not a float or out of range');
-    return null;
-  }
-  // (long long)(seconds * 1000): beyond the 64-bit range (or infinite) the C cast gives LLONG_MIN.
-  const scaled = seconds * 1000;
-  const ms = Math.abs(scaled) >= 9223372036854775807 ? -1 : Math.trunc(scaled);
-  if (ms < 0) {
-    c.reply.error('ERR timeout is negative');
-    return null;
-  }
-  return ms === 0 ? 0 : server.nowMs() + ms;
-}
-
-/**
- * Serve now if one of `keys` has data; otherwise block (or, inside EXEC, time out at once). `serveFrom` pops
- * and replies for a key that has data; `timedOut` replies for the timeout.
- */
-function blockingGeneric(
-  c: Client,
-  server: Server,
-  keys: string[],
-  deadline: number,
-  serveFrom: (key: string, o: ListObject) => void,
-  timedOut: () => void,
-  denied: () => void = timedOut,
-): void {
-  const tryServe = (): boolean => {
-    for (const key of keys) {
-      const o = c.db.lookup(key, server.nowMs());
-      if (o && o.type === 'list' && o.value.length > 0) {
-        serveFrom(key, o);
-        return true;
-      }
-    }
-    return false;
-  };
-  // As blockingPopGenericCommand: keys in order; a wrong type stops with WRONGTYPE, a non-empty list is served
-  // at once (later keys are not even looked at).
-  for (const key of keys) {
-    const o = lookupList(c, server, key);
-    if (o === null) return;
-    if (o && o.value.length > 0) {
-      serveFrom(key, o);
-      return;
-    }
-  }
-  if (c.denyBlocking) return denied();
-  server.block(c, { keys, deadlineMs: deadline, serve: tryServe, timedOut });
-}
-
 /** BLPOP / BRPOP key [key ...] timeout: replies [key, element]. */
 function bpop(end: End) {
   return (c: Client, server: Server): void => {
     const deadline = parseTimeout(c, server, c.argv[c.argv.length - 1]);
     if (deadline === null) return;
-    blockingGeneric(c, server, c.argv.slice(1, -1), deadline, (key, o) => {
+    blockOn(c, server, 'list', c.argv.slice(1, -1), deadline, (key, o) => {
       c.reply.arrayHeader(2);
       c.reply.bulk(key);
       c.reply.bulk(popOne(o, end));
@@ -435,7 +381,7 @@ function bmove(c: Client, server: Server, from: End, to: End, timeoutArg: string
   if (deadline === null) return;
   // A real timeout answers a null array (replyToBlockedClientTimedOut); refusing to block inside EXEC answers a
   // null bulk string, as blmoveGenericCommand does.
-  blockingGeneric(c, server, [c.argv[1]], deadline, () => move(c, server, from, to), () => c.reply.nullArray(), () => c.reply.nullBulk());
+  blockOn(c, server, 'list', [c.argv[1]], deadline, () => move(c, server, from, to), () => c.reply.nullArray(), () => c.reply.nullBulk());
 }
 
 export const blockingListCommands: CommandDefinition[] = [
@@ -467,7 +413,7 @@ export const blockingListCommands: CommandDefinition[] = [
       if (deadline === null) return;
       const args = parseMpopArgs(c, 2);
       if (args === null) return;
-      blockingGeneric(c, server, args.keys, deadline, (key, o) => replyMpop(c, server, key, o, args.end, args.count), () => c.reply.nullArray());
+      blockOn(c, server, 'list', args.keys, deadline, (key, o) => replyMpop(c, server, key, o, args.end, args.count), () => c.reply.nullArray());
     },
   },
 ];

@@ -13,6 +13,7 @@ import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { formatDouble17g, parseDouble } from '../types/double.ts';
+import { blockOn, parseTimeout } from './blocking.ts';
 
 const lookupZset = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'zset');
 const NOT_FLOAT = 'ERR value is not a valid float';
@@ -263,6 +264,7 @@ function storeResult(c: Client, server: Server, dst: string, pairs: [string, num
     z.zsl.insert(score, member);
   }
   c.db.set(dst, z);
+  server.signalKeyAsReady(c.db.id, dst);
   server.markDirty();
   c.reply.integer(pairs.length);
 }
@@ -427,6 +429,65 @@ function zpop(max: boolean) {
   };
 }
 
+/** Pops up to `count` members from the low (min) or high end; deletes the key when emptied. */
+function popMembers(c: Client, server: Server, key: string, z: ZsetObject, max: boolean, count: number): { member: string; score: number }[] {
+  const out: { member: string; score: number }[] = [];
+  for (let i = 0; i < count && z.dict.size > 0; i++) {
+    const n = max ? z.zsl.tail! : z.zsl.header.level[0].forward!;
+    out.push({ member: n.member, score: n.score });
+    removeMember(z, n.member);
+  }
+  if (z.dict.size === 0) c.db.delete(key);
+  else c.db.touchWatched(key);
+  server.markDirty(out.length);
+  return out;
+}
+
+/** ZMPOP / BZMPOP reply: [key, [[member, score], ...]]. */
+function replyZmpop(c: Client, key: string, popped: { member: string; score: number }[]): void {
+  c.reply.arrayHeader(2);
+  c.reply.bulk(key);
+  c.reply.arrayHeader(popped.length);
+  for (const p of popped) {
+    c.reply.arrayHeader(2);
+    c.reply.bulk(p.member);
+    replyScore(c, p.score);
+  }
+}
+
+/** ZMPOP/BZMPOP arguments from `numkeysAt`: numkeys key... MIN|MAX [COUNT count]. null after replying. */
+function parseZmpopArgs(c: Client, numkeysAt: number): { keys: string[]; max: boolean; count: number } | null {
+  const numkeys = parseInt64(c.argv[numkeysAt]);
+  if (numkeys === null || numkeys <= 0n) return (c.reply.error('ERR numkeys should be greater than 0'), null);
+  const nk = Number(numkeys);
+  if (c.argv.length < numkeysAt + 1 + nk + 1) return (c.reply.error(ERR.syntax), null);
+  const where = c.argv[numkeysAt + 1 + nk].toLowerCase();
+  if (where !== 'min' && where !== 'max') return (c.reply.error(ERR.syntax), null);
+  let count = 1;
+  const rest = c.argv.slice(numkeysAt + 2 + nk);
+  if (rest.length === 2 && rest[0].toLowerCase() === 'count') {
+    const v = parseInt64(rest[1]);
+    if (v === null || v <= 0n) return (c.reply.error('ERR count should be greater than 0'), null);
+    count = Number(v);
+  } else if (rest.length !== 0) return (c.reply.error(ERR.syntax), null);
+  return { keys: c.argv.slice(numkeysAt + 1, numkeysAt + 1 + nk), max: where === 'max', count };
+}
+
+/** BZPOPMIN / BZPOPMAX key [key ...] timeout: replies [key, member, score]. */
+function bzpop(max: boolean) {
+  return (c: Client, server: Server): void => {
+    const deadline = parseTimeout(c, server, c.argv[c.argv.length - 1]);
+    if (deadline === null) return;
+    blockOn(c, server, 'zset', c.argv.slice(1, -1), deadline, (key, z) => {
+      const [p] = popMembers(c, server, key, z, max, 1);
+      c.reply.arrayHeader(3);
+      c.reply.bulk(key);
+      c.reply.bulk(p.member);
+      replyScore(c, p.score);
+    }, () => c.reply.nullArray());
+  };
+}
+
 function countRange(kind: 'score' | 'lex') {
   return (c: Client, server: Server): void => {
     const score = kind === 'score' ? parseScoreRange(c.argv[2], c.argv[3]) : null;
@@ -489,6 +550,7 @@ export const zsetCommands: CommandDefinition[] = [
         if (xx) return incr ? c.reply.nullBulk() : c.reply.integer(0);
         z = newZset(server, c.argv[idx + 1].length);
         c.db.set(c.argv[1], z);
+        server.signalKeyAsReady(c.db.id, c.argv[1]);
       }
       let added = 0;
       let updated = 0;
@@ -543,6 +605,7 @@ export const zsetCommands: CommandDefinition[] = [
       if (z === undefined) {
         z = newZset(server, c.argv[3].length);
         c.db.set(c.argv[1], z);
+        server.signalKeyAsReady(c.db.id, c.argv[1]);
       }
       const score = (z.dict.get(c.argv[3]) ?? 0) + by;
       if (Number.isNaN(score)) {
@@ -625,6 +688,36 @@ export const zsetCommands: CommandDefinition[] = [
   { name: 'zrangebylex', summaryZh: '返回字典序区间内的成员（升序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', legacy: true }) },
   { name: 'zrevrangebylex', summaryZh: '返回字典序区间内的成员（降序）', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { kind: 'lex', rev: true, legacy: true }) },
   { name: 'zpopmin', summaryZh: '弹出分数最低的成员', cost: o1, handler: zpop(false) },
+  {
+    name: 'zmpop',
+    summaryZh: '从第一个非空有序集合中弹出最小或最大的成员',
+    cost: o1,
+    handler: (c, server) => {
+      const args = parseZmpopArgs(c, 1);
+      if (args === null) return;
+      for (const key of args.keys) {
+        const z = lookupZset(c, server, key);
+        if (z === null) return;
+        if (z === undefined) continue;
+        return replyZmpop(c, key, popMembers(c, server, key, z, args.max, args.count));
+      }
+      c.reply.nullArray();
+    },
+  },
+  {
+    name: 'bzmpop',
+    summaryZh: '阻塞式 ZMPOP',
+    cost: o1,
+    handler: (c, server) => {
+      const deadline = parseTimeout(c, server, c.argv[1]);
+      if (deadline === null) return;
+      const args = parseZmpopArgs(c, 2);
+      if (args === null) return;
+      blockOn(c, server, 'zset', args.keys, deadline, (key, z) => replyZmpop(c, key, popMembers(c, server, key, z, args.max, args.count)), () => c.reply.nullArray());
+    },
+  },
+  { name: 'bzpopmin', summaryZh: '阻塞式地弹出分数最低的成员', cost: o1, handler: bzpop(false) },
+  { name: 'bzpopmax', summaryZh: '阻塞式地弹出分数最高的成员', cost: o1, handler: bzpop(true) },
   { name: 'zrangestore', summaryZh: '把 ZRANGE 的结果存入目标键', cost: o1, handler: (c, server) => zrangeGeneric(c, server, { legacy: false, store: true }) },
   { name: 'zunion', summaryZh: '返回多个（有序）集合的并集', cost: o1, handler: setOperation('union', 'reply') },
   { name: 'zinter', summaryZh: '返回多个（有序）集合的交集', cost: o1, handler: setOperation('inter', 'reply') },
