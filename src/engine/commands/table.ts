@@ -20,6 +20,7 @@ import { pubsubCommands } from './pubsub.ts';
 import { scanCommands } from './scan.ts';
 import { commandCommands } from './command-command.ts';
 import { bitCommands } from './bitops.ts';
+import { sortCommands } from './sort.ts';
 
 export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
 export interface DocEntry {
@@ -72,7 +73,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(
