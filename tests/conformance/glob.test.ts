@@ -3,27 +3,11 @@
  * negation, escapes, unterminated sets), results compared as sorted sets (Redis's order is its hash table's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { startServers, type Servers } from './harness.ts';
+import { connectResp, startServers, type Servers } from './harness.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import { Prng } from '../../src/engine/random/prng.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
 
-function connect(port: number): Promise<RespConnection> {
-  return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: '127.0.0.1', port }, () =>
-      resolve(
-        new RespConnection({
-          send: (b) => socket.write(b),
-          onData: (cb) => socket.on('data', (d) => cb(new Uint8Array(d))),
-          onClose: (cb) => socket.on('close', cb),
-          close: () => socket.destroy(),
-        }),
-      ),
-    );
-    socket.on('error', reject);
-  });
-}
 
 const KEYS = ['a', 'b', 'ab', 'abc', 'a*c', 'a?c', 'a[b]c', 'a\\b', 'hello', 'hallo', 'hxllo', 'user:1', 'user:22', 'user:{1}', 'x-y', 'B', 'aBc', '', '[', ']', '^', 'z9'];
 const ATOMS = ['a', 'b', 'c', '*', '?', '[ab]', '[^a]', '[a-c]', '[c-a]', '\\*', '\\?', '[', ']', 'h', 'l', 'o', 'user:', '[\\]]', '[^', '\\', 'B', '{1}', '-'];
@@ -48,8 +32,8 @@ describe('KEYS glob matching matches redis-server', () => {
   let lab: RespConnection;
   beforeAll(async () => {
     servers = await startServers();
-    real = await connect(servers.realPort);
-    lab = await connect(servers.labPort);
+    real = await connectResp(servers.realPort);
+    lab = await connectResp(servers.labPort);
     for (const c of [real, lab]) {
       await c.call(['FLUSHALL']);
       for (const k of KEYS) await c.call(['SET', k, '1']);

@@ -21,6 +21,7 @@ import { ReplyParser } from '../../src/engine/resp/reply-parser.ts';
 import { splitArgs } from '../../src/engine/resp/request-parser.ts';
 import { encodeCommand } from '../../src/clients/protocol/encode-command.ts';
 import { utf8ToByteString } from '../../src/engine/types/bytes.ts';
+import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const REPLY_TIMEOUT_MS = 3000;
@@ -228,4 +229,21 @@ export async function runScript(path: string, servers: Servers): Promise<StepRes
     lab.close();
   }
   return results;
+}
+
+/** A promise-based RESP client over a real socket (for randomized comparisons with the oracle). */
+export function connectResp(port: number): Promise<RespConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ host: '127.0.0.1', port }, () =>
+      resolve(
+        new RespConnection({
+          send: (b) => socket.write(b),
+          onData: (cb) => socket.on('data', (d) => cb(new Uint8Array(d))),
+          onClose: (cb) => socket.on('close', cb),
+          close: () => socket.destroy(),
+        }),
+      ),
+    );
+    socket.on('error', reject);
+  });
 }

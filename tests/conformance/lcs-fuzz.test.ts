@@ -1,23 +1,9 @@
 /** LCS on 150 seeded random string pairs: every reply form compared byte for byte with redis-server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { startServers, type Servers } from './harness.ts';
+import { connectResp, startServers, type Servers } from './harness.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import { Prng } from '../../src/engine/random/prng.ts';
 
-function connect(port: number): Promise<RespConnection> {
-  return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: '127.0.0.1', port }, () =>
-      resolve(new RespConnection({
-        send: (b) => socket.write(b),
-        onData: (cb) => socket.on('data', (d) => cb(new Uint8Array(d))),
-        onClose: (cb) => socket.on('close', cb),
-        close: () => socket.destroy(),
-      })),
-    );
-    socket.on('error', reject);
-  });
-}
 
 describe('LCS matches redis-server on random inputs', () => {
   let servers: Servers;
@@ -25,8 +11,8 @@ describe('LCS matches redis-server on random inputs', () => {
   let lab: RespConnection;
   beforeAll(async () => {
     servers = await startServers();
-    real = await connect(servers.realPort);
-    lab = await connect(servers.labPort);
+    real = await connectResp(servers.realPort);
+    lab = await connectResp(servers.labPort);
   });
   afterAll(async () => {
     real?.close();

@@ -11,6 +11,7 @@ import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR, arityError } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
+import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -180,6 +181,28 @@ export const hashCommands: CommandDefinition[] = [
   { name: 'hkeys', summaryZh: '返回哈希的所有字段', cost: () => COMMAND_COST_NS.o1, handler: hgetall(true, false) },
   { name: 'hvals', summaryZh: '返回哈希的所有值', cost: () => COMMAND_COST_NS.o1, handler: hgetall(false, true) },
   { name: 'hgetall', summaryZh: '返回哈希的所有字段和值', cost: () => COMMAND_COST_NS.o1, handler: hgetall(true, true) },
+  {
+    name: 'hincrbyfloat',
+    summaryZh: '将哈希字段的值加上浮点增量（80 位 long double）',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const incr = parseLongDouble(c.argv[3]);
+      if (incr === null) return c.reply.error('ERR value is not a valid float');
+      if (typeof incr === 'string') return c.reply.error('ERR value is NaN or Infinity');
+      const o = hashForWrite(c, server);
+      if (o === null) return;
+      const old = o.value.get(c.argv[2]);
+      const current = old === undefined ? parseLongDouble('0') : parseLongDouble(old);
+      if (current === null || typeof current === 'string') return c.reply.error('ERR hash value is not a float');
+      const sum = addLongDouble(current, incr);
+      if (typeof sum === 'string') return c.reply.error('ERR increment would produce NaN or Infinity');
+      const text = formatLongDoubleHuman(sum);
+      hashSet(o, server, c.argv[2], text);
+      c.db.touchWatched(c.argv[1]);
+      server.markDirty();
+      c.reply.bulk(text);
+    },
+  },
   {
     name: 'hincrby',
     summaryZh: '将哈希字段的整数值加上增量',

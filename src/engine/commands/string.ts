@@ -5,7 +5,8 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
+import { createPlainStringObject, createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
+import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
 import { ERR, arityError, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
@@ -288,6 +289,25 @@ export const stringCommands: CommandDefinition[] = [
       // Negating LLONG_MIN does not fit in 64 bits.
       if (by === INT64_MIN) return c.reply.error('ERR decrement would overflow');
       incrDecr(c, server, -by);
+    },
+  },
+  {
+    name: 'incrbyfloat',
+    summaryZh: '将键的值加上浮点增量（以 80 位 long double 计算，与 Redis 相同）',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const o = lookupString(c, server, c.argv[1]);
+      if (o === null) return;
+      const value = o === undefined ? parseLongDouble('0') : parseLongDouble(o.value);
+      if (value === null) return c.reply.error('ERR value is not a valid float');
+      const incr = parseLongDouble(c.argv[2]);
+      if (incr === null) return c.reply.error('ERR value is not a valid float');
+      const sum = typeof value === 'string' || typeof incr === 'string' ? 'inf' : addLongDouble(value, incr);
+      if (typeof sum === 'string') return c.reply.error('ERR increment would produce NaN or Infinity');
+      const text = formatLongDoubleHuman(sum);
+      c.db.set(c.argv[1], createPlainStringObject(text, server.nowMs()), true);
+      server.markDirty();
+      c.reply.bulk(text);
     },
   },
   {

@@ -78,6 +78,14 @@ export function createStringObject(value: ByteString, nowMs = 0, sharedIntegers 
   return { type: 'string', value, enc: value.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw', shared: false, lru: nowMs };
 }
 
+/**
+ * A string made from text without tryObjectEncoding (createStringObject): embstr or raw by length, never int,
+ * even when the text is an integer (INCRBYFLOAT stores its result this way).
+ */
+export function createPlainStringObject(value: ByteString, nowMs = 0): StringObject {
+  return { type: 'string', value, enc: value.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw', shared: false, lru: nowMs };
+}
+
 /** A string built by modifying another in place (APPEND, SETRANGE): always raw, as Redis unshares it. */
 export function createRawStringObject(value: ByteString, nowMs = 0): StringObject {
   return { type: 'string', value, enc: 'raw', shared: false, lru: nowMs };
