@@ -6,7 +6,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createRawStringObject } from '../keyspace/object.ts';
+import { createGrownStringObject, createRawStringObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
@@ -108,7 +108,7 @@ export const bitCommands: CommandDefinition[] = [
       const mask = 1 << (7 - (offset & 7));
       const b = bit === '1' ? s.charCodeAt(byte) | mask : s.charCodeAt(byte) & ~mask;
       s = s.slice(0, byte) + String.fromCharCode(b) + s.slice(byte + 1);
-      c.db.set(c.argv[1], createRawStringObject(s, server.nowMs()), true);
+      c.db.set(c.argv[1], createGrownStringObject(o, s, server.nowMs()), true);
       server.markDirty();
       c.reply.integer(old);
     },

@@ -4,6 +4,7 @@ export const ERR = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   notInteger: 'ERR value is not an integer or out of range',
   noAuth: 'NOAUTH Authentication required.',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
 } as const;
 
 export function arityError(fullname: string): string {

@@ -187,6 +187,21 @@ export const genericCommands: CommandDefinition[] = [
       c.reply.integer(Math.floor((now - (o.shared ? server.startedAtMs() : o.lru)) / 1000));
     },
   },
+  {
+    name: 'object|freq',
+    summaryZh: '返回键的 LFU 访问频率计数（需 LFU 淘汰策略）',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: (c, server) => {
+      const now = server.nowMs();
+      const o = c.db.lookup(c.argv[2], now, false);
+      if (o === undefined) return c.reply.nullBulk();
+      if (!/lfu/.test(server.config.get('maxmemory-policy') ?? '')) {
+        return c.reply.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+      }
+      // LFUDecrAndReturn: the counter after decay, without counting this look as an access.
+      c.reply.integer(server.lfu.counter(o.lru, now));
+    },
+  },
   { name: 'expire', summaryZh: '以秒为单位设置键的过期时间', cost: () => COMMAND_COST_NS.o1, handler: expireGeneric('expire', true, true) },
   { name: 'pexpire', summaryZh: '以毫秒为单位设置键的过期时间', cost: () => COMMAND_COST_NS.o1, handler: expireGeneric('pexpire', true, false) },
   { name: 'expireat', summaryZh: '以 Unix 秒时间戳设置键的过期时刻', cost: () => COMMAND_COST_NS.o1, handler: expireGeneric('expireat', false, true) },

@@ -5,7 +5,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createPlainStringObject, createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
+import { createGrownStringObject, createPlainStringObject, createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
 import { ERR, arityError, invalidExpireTime } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
@@ -320,7 +320,7 @@ export const stringCommands: CommandDefinition[] = [
       const value = (o?.value ?? '') + c.argv[2];
       if (value.length > server.config.protoMaxBulkLen) return c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
       // A new key stores the argument as SET would; appending to an existing value makes it raw.
-      c.db.set(c.argv[1], o === undefined ? newString(server, value) : createRawStringObject(value, server.nowMs()), true);
+      c.db.set(c.argv[1], o === undefined ? newString(server, value) : createGrownStringObject(o, value, server.nowMs()), true);
       server.markDirty();
       c.reply.integer(value.length);
     },
@@ -355,7 +355,7 @@ export const stringCommands: CommandDefinition[] = [
       const old = o?.value ?? '';
       const padded = old.length < at ? old + '\0'.repeat(at - old.length) : old;
       const value = padded.slice(0, at) + patch + padded.slice(at + patch.length);
-      c.db.set(c.argv[1], createRawStringObject(value, server.nowMs()), true);
+      c.db.set(c.argv[1], createGrownStringObject(o, value, server.nowMs()), true);
       server.markDirty();
       c.reply.integer(value.length);
     },

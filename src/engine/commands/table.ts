@@ -22,6 +22,11 @@ import { commandCommands } from './command-command.ts';
 import { bitCommands } from './bitops.ts';
 import { sortCommands } from './sort.ts';
 import { lcsCommands } from './lcs.ts';
+import { hyperloglogCommands } from './hyperloglog.ts';
+import { bitfieldCommands } from './bitfield.ts';
+import { dumpRestoreCommands } from './dump-restore.ts';
+import { memoryCommands } from './memory-command.ts';
+import { infoCommands } from './info.ts';
 
 export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
 export interface DocEntry {
@@ -74,7 +79,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(
@@ -87,7 +92,7 @@ export type Lookup =
   /** A container named alone (CLIENT): its arity check fails with the container's name. */
   | { kind: 'container'; fullname: string; arity: number }
   /** A Redis 7.0 command or subcommand the lab does not implement yet. */
-  | { kind: 'unimplemented'; fullname: string }
+  | { kind: 'unimplemented'; fullname: string; arity: number }
   | { kind: 'unknown-subcommand'; container: string }
   | { kind: 'unknown' };
 
@@ -108,11 +113,13 @@ export function lookupCommand(argv: readonly string[]): Lookup {
     const fullname = `${name}|${argv[1].toLowerCase()}`;
     const sub = commandTable.get(fullname);
     if (sub !== undefined) return { kind: 'command', spec: sub };
-    return infoByName.has(fullname) ? { kind: 'unimplemented', fullname } : { kind: 'unknown-subcommand', container: name };
+    const subRow = infoByName.get(fullname);
+    return subRow ? { kind: 'unimplemented', fullname, arity: subRow[1] } : { kind: 'unknown-subcommand', container: name };
   }
   const spec = commandTable.get(first) ?? commandTable.get(name);
   if (spec !== undefined) return { kind: 'command', spec };
-  return infoByName.has(name) ? { kind: 'unimplemented', fullname: name } : { kind: 'unknown' };
+  const known = infoByName.get(name);
+  return known ? { kind: 'unimplemented', fullname: name, arity: known[1] } : { kind: 'unknown' };
 }
 
 /** COMMAND INFO rows for what the lab implements: containers keep only their implemented subcommands. */

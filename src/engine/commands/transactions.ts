@@ -4,6 +4,7 @@
  * Queuing itself happens in processCommand, which also poisons the transaction when it rejects a command.
  */
 import type { CommandDefinition } from './types.ts';
+import { call } from '../server/process-command.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 
@@ -65,8 +66,7 @@ export const transactionCommands: CommandDefinition[] = [
       c.denyBlocking = true;
       for (const q of queued) {
         c.argv = q.argv;
-        server.spend(q.spec.cost(q.argv));
-        q.spec.handler(c, server);
+        call(c, server, q.spec, q.argv);
       }
       c.denyBlocking = false;
       c.argv = execArgv;

@@ -37,6 +37,8 @@ export class ServerConfig {
    * per-key access data (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). Derived once per change, read on every SET.
    */
   sharedIntegers = true;
+  /** Told after every change (the node re-derives what depends on the parameter: memory tracking, LFU). */
+  onChange: ((name: string) => void) | null = null;
 
   constructor(overrides: ConfigValues = {}) {
     this.values = { ...(defaults as ConfigValues) };
@@ -76,6 +78,7 @@ export class ServerConfig {
       const policy = this.values['maxmemory-policy'];
       this.sharedIntegers = this.values.maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
     }
+    this.onChange?.(key);
   }
 
   all(): ConfigValues {
@@ -105,6 +108,15 @@ export class ServerConfig {
 
   get maxclients(): number {
     return Number(this.values.maxclients) || 10000;
+  }
+
+  /** maxmemory in bytes; 0 = no limit. */
+  get maxmemory(): number {
+    return parseMemory(this.values.maxmemory) ?? 0;
+  }
+
+  get maxmemoryPolicy(): string {
+    return this.values['maxmemory-policy'];
   }
 
   get requirepass(): string {

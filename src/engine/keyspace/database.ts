@@ -8,6 +8,8 @@
 import type { ByteString } from '../types/bytes.ts';
 import type { RedisObject } from './object.ts';
 import { ScanIndex } from './scan-index.ts';
+import type { LfuTracker } from '../memory/lfu.ts';
+import type { Prng } from '../random/prng.ts';
 
 export type Deadline = number | bigint;
 
@@ -25,6 +27,23 @@ export class Database {
   /** Deadlines in unix ms; a bigint only for deadlines beyond 2^53 ms, which JS numbers cannot hold exactly. */
   readonly expires = new Map<ByteString, Deadline>();
 
+  /** Under an LFU maxmemory policy, accesses update a logarithmic counter instead of the LRU stamp. */
+  lfu: LfuTracker | null = null;
+  /**
+   * Keys whose value or deadline changed since the memory accounting last looked (null while nothing needs
+   * to know: without maxmemory the lab measures memory only when asked). `allChanged` after FLUSHDB/SWAPDB.
+   */
+  changed: Set<ByteString> | null = null;
+  allChanged = false;
+  /** Expiring keys as an index, for volatile-* eviction's random samples; built on first use. */
+  private expiresIndex: ScanIndex<ByteString> | null = null;
+
+  /**
+   * keyspace_hits/keyspace_misses: lookups count while a read command runs (lookupKeyRead), not for writes.
+   * Shared by a node's databases; the node flips `counting` per command.
+   */
+  lookupStats: { hits: number; misses: number; counting: boolean } | null = null;
+
   constructor(readonly id: number) {}
 
   get size(): number {
@@ -36,8 +55,12 @@ export class Database {
     const when = this.expires.get(key);
     if (when === undefined || when > nowMs) return false;
     this.delete(key);
+    this.expiredKeys++;
     return true;
   }
+
+  /** Keys deleted because their time was up (INFO's expired_keys adds these up). */
+  expiredKeys = 0;
 
   /**
    * lookupKey with lazy expiry: the value or undefined. A lookup counts as an access (updates the LRU clock)
@@ -45,9 +68,13 @@ export class Database {
    */
   lookup(key: ByteString, nowMs: number, touch = true): RedisObject | undefined {
     const o = this.keys.get(key);
-    if (o === undefined) return undefined;
-    if (this.expires.size > 0 && this.expireIfNeeded(key, nowMs)) return undefined;
-    if (touch && !o.shared) o.lru = nowMs;
+    const stats = this.lookupStats;
+    if (o === undefined || (this.expires.size > 0 && this.expireIfNeeded(key, nowMs))) {
+      if (stats !== null && stats.counting) stats.misses++;
+      return undefined;
+    }
+    if (stats !== null && stats.counting) stats.hits++;
+    if (touch && !o.shared) o.lru = this.lfu === null ? nowMs : this.lfu.touch(o.lru, nowMs);
     return o;
   }
 
@@ -55,24 +82,33 @@ export class Database {
   set(key: ByteString, value: RedisObject, keepTtl = false): void {
     if (this.scanIndex !== null && !this.keys.has(key)) this.scanIndex.add(key);
     this.keys.set(key, value);
-    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.expiresIndex?.remove(key);
+    if (this.changed !== null) this.changed.add(key);
     if (this.watchers.size > 0) this.touchWatched(key);
   }
 
   setExpire(key: ByteString, whenMs: Deadline): void {
     this.expires.set(key, whenMs);
+    this.expiresIndex?.add(key);
+    if (this.changed !== null) this.changed.add(key);
     if (this.watchers.size > 0) this.touchWatched(key);
   }
 
   /** PERSIST and friends: drop a deadline. Returns whether there was one. */
   removeExpire(key: ByteString): boolean {
     if (!this.expires.delete(key)) return false;
+    this.expiresIndex?.remove(key);
+    if (this.changed !== null) this.changed.add(key);
     if (this.watchers.size > 0) this.touchWatched(key);
     return true;
   }
 
-  /** signalModifiedKey's effect on transactions: clients watching the key will fail their EXEC. */
+  /**
+   * signalModifiedKey: clients watching the key will fail their EXEC, and the memory accounting re-measures it.
+   * Every command that changes a value in place calls this.
+   */
   touchWatched(key: ByteString): void {
+    if (this.changed !== null) this.changed.add(key);
     const set = this.watchers.get(key);
     if (set) for (const w of set) w.dirtyCas = true;
   }
@@ -91,7 +127,8 @@ export class Database {
   delete(key: ByteString): boolean {
     if (!this.keys.delete(key)) return false;
     this.scanIndex?.remove(key);
-    this.expires.delete(key);
+    if (this.expires.delete(key)) this.expiresIndex?.remove(key);
+    if (this.changed !== null) this.changed.add(key);
     if (this.watchers.size > 0) this.touchWatched(key);
     return true;
   }
@@ -101,11 +138,27 @@ export class Database {
     this.keys.clear();
     this.expires.clear();
     this.scanIndex = null;
+    this.expiresIndex = null;
+    this.allChanged = true;
   }
 
-  /** After the keys were replaced wholesale (SWAPDB): rebuild the cursor index on the next SCAN. */
+  /** After the keys were replaced wholesale (SWAPDB): rebuild the indexes on next use, re-measure everything. */
   dropScanIndex(): void {
     this.scanIndex = null;
+    this.expiresIndex = null;
+    this.allChanged = true;
+  }
+
+  /** A key picked uniformly at random (dictGetRandomKey), or undefined when empty; expired keys included. */
+  randomKey(rng: Prng): ByteString | undefined {
+    return this.keys.size === 0 ? undefined : this.scanKeys().sample(rng);
+  }
+
+  /** A key with a deadline, picked at random (volatile-* eviction samples the expires dict). */
+  randomExpiringKey(rng: Prng): ByteString | undefined {
+    if (this.expires.size === 0) return undefined;
+    if (this.expiresIndex === null) this.expiresIndex = new ScanIndex(this.expires.keys());
+    return this.expiresIndex.sample(rng);
   }
 
   /** The SCAN cursor index over this database's keys. */

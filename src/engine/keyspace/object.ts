@@ -4,6 +4,7 @@
  */
 import type { ByteString } from '../types/bytes.ts';
 import type { SkipList } from './skiplist.ts';
+import { sdsGrowAlloc } from '../memory/encodings-size.ts';
 
 export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -16,6 +17,8 @@ export interface StringObject {
   shared: boolean;
   /** Last access, unix ms (the LRU clock behind OBJECT IDLETIME and eviction). */
   lru: number;
+  /** A raw string grown in place keeps spare room (sds greedy growth): its allocation in bytes, for MEMORY USAGE. */
+  sdsAlloc?: number;
 }
 
 export interface HashObject {
@@ -89,6 +92,16 @@ export function createPlainStringObject(value: ByteString, nowMs = 0): StringObj
 /** A string built by modifying another in place (APPEND, SETRANGE): always raw, as Redis unshares it. */
 export function createRawStringObject(value: ByteString, nowMs = 0): StringObject {
   return { type: 'string', value, enc: 'raw', shared: false, lru: nowMs };
+}
+
+/**
+ * A string modified in place (APPEND, SETRANGE, SETBIT): raw, with the spare room Redis's sds growth leaves.
+ * `old` is the value before (undefined when the key was created for this command).
+ */
+export function createGrownStringObject(old: StringObject | undefined, value: ByteString, nowMs = 0): StringObject {
+  const o = createRawStringObject(value, nowMs);
+  if (old !== undefined) o.sdsAlloc = sdsGrowAlloc(old.enc === 'raw' ? old.sdsAlloc : undefined, old.value.length, value.length);
+  return o;
 }
 
 /** Longest string stored inline with its header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */

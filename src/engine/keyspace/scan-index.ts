@@ -40,6 +40,15 @@ export class ScanIndex<K> {
     for (const k of current) this.add(k);
   }
 
+  /** An element chosen uniformly at random (tombstones are at most half the slots, so few retries). */
+  sample(rng: { int(n: number): number }): K | undefined {
+    if (this.position.size === 0) return undefined;
+    for (;;) {
+      const k = this.items[rng.int(this.items.length)];
+      if (k !== undefined) return k;
+    }
+  }
+
   /**
    * Up to `work` elements from cursor on (tombstones count as work, as empty buckets do in Redis), and the
    * next cursor (0 when the iteration is complete).

@@ -88,8 +88,12 @@ export class EventLoop {
     this.nowUs = startUs;
   }
 
+  /** Every nanosecond of virtual CPU time charged so far (INFO's used_cpu, per-command timings). */
+  spentNs = 0;
+
   /** Charge virtual CPU time. Sub-microsecond costs accumulate so that many cheap commands add up exactly. */
   spend(ns: number): void {
+    this.spentNs += ns;
     const total = this.carryNs + ns;
     const whole = Math.floor(total / 1000);
     this.carryNs = total - whole * 1000;

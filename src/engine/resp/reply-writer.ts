@@ -19,6 +19,9 @@ export class ReplyWriter {
   private buf: Uint8Array;
   private len = 0;
 
+  /** Told of every error reply (the server's error statistics). */
+  onError: ((message: string) => void) | null = null;
+
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(initialCapacity);
   }
@@ -51,6 +54,7 @@ export class ReplyWriter {
    * inside the message would break the protocol, so they become spaces.
    */
   error(message: string): void {
+    this.onError?.(message);
     this.byte(45);
     this.bytes(message.indexOf('\n') >= 0 || message.indexOf('\r') >= 0 ? message.replace(/[\r\n]/g, ' ') : message);
     this.crlf();

@@ -21,6 +21,10 @@ import { processCommand } from './process-command.ts';
 import { unwatchAllKeys } from '../commands/transactions.ts';
 import { unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
+import { MemoryAccounting } from '../memory/used-memory.ts';
+import { ServerStats } from './stats.ts';
+import { LfuTracker } from '../memory/lfu.ts';
+import { Evictor, type MaxmemoryPolicy } from '../memory/eviction.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -38,11 +42,19 @@ export interface NodeOptions {
   epochMs: number;
   /** Emit one event per executed command (the terminal's node wants them; a 1000-node run does not). */
   observeCommands?: boolean;
+  /** What INFO reports about the process: the host's pid, executable and config file (sim hosts make them up). */
+  processInfo?: ProcessFacts;
   /**
    * The multiplexer Redis was built with (epoll on Linux). Not a redis.conf setting: a lab option, for the lesson
    * that compares them. With select, descriptors from 1024 up cannot be watched.
    */
   multiplexer?: Multiplexer;
+}
+
+export interface ProcessFacts {
+  pid: number;
+  executable: string;
+  configFile: string;
 }
 
 export interface AdvanceResult {
@@ -78,7 +90,13 @@ export class RedisNode implements Server {
   readonly runId: string;
   readonly rng: Prng;
   readonly pubsub = new PubSubRegistry();
-  readonly stats: NodeStats = { totalConnectionsReceived: 0, totalCommandsProcessed: 0, rejectedConnections: 0, cronLoops: 0 };
+  readonly memory: MemoryAccounting;
+  readonly lfu: LfuTracker;
+  private readonly evictor = new Evictor();
+  readonly processInfo: ProcessFacts;
+  /** The replication id a master starts with (INFO replication master_replid). */
+  readonly replId: string;
+  readonly stats = new ServerStats();
 
   private readonly sockets = new SocketTable();
   private readonly loop: EventLoop;
@@ -105,10 +123,17 @@ export class RedisNode implements Server {
     this.config = new ServerConfig(opts.config);
     this.rng = new Prng(opts.seed);
     this.runId = this.rng.hex(40);
+    this.replId = this.rng.hex(40);
+    this.processInfo = opts.processInfo ?? { pid: 1000 + this.rng.int(30000), executable: '', configFile: '' };
     this.epochMs = opts.epochMs;
     this.startUs = opts.startUs;
     this.observeCommands = opts.observeCommands ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
+    for (const db of this.dbs) db.lookupStats = this.stats.lookups;
+    this.memory = new MemoryAccounting(this.dbs, () => this.config.clusterEnabled, () => Number(this.config.get('list-max-listpack-size')));
+    this.lfu = new LfuTracker(this.rng.fork('lfu'), 10, 1);
+    this.config.onChange = (name) => this.configChanged(name);
+    this.configChanged('maxmemory');
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
       onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : this.readQueryFromClient(fd)),
@@ -148,11 +173,48 @@ export class RedisNode implements Server {
         lastCommand: c.lastCommand,
       })),
       keys: this.dbs.map((d) => d.size),
-      stats: { ...this.stats },
+      stats: {
+        totalConnectionsReceived: this.stats.totalConnectionsReceived,
+        totalCommandsProcessed: this.stats.totalCommandsProcessed,
+        rejectedConnections: this.stats.rejectedConnections,
+        cronLoops: this.stats.cronLoops,
+      },
     };
   }
 
+  /** What depends on configuration parameters, re-derived when one changes. */
+  private configChanged(name: string): void {
+    if (name === 'maxmemory' || name === 'maxmemory-policy' || name === 'lfu-log-factor' || name === 'lfu-decay-time') {
+      this.memory.setTracking(this.config.maxmemory > 0);
+      this.lfu.logFactor = Number(this.config.get('lfu-log-factor'));
+      this.lfu.decayTime = Number(this.config.get('lfu-decay-time'));
+      const lfu = this.config.maxmemoryPolicy.endsWith('lfu') ? this.lfu : null;
+      for (const db of this.dbs) db.lfu = lfu;
+    }
+  }
+
   // --- Server interface, for command handlers ---------------------------------------------------------------
+
+  performEvictions(): 'ok' | 'fail' {
+    return this.evictor.performEvictions({
+      dbs: this.dbs,
+      rng: this.rng,
+      memory: this.memory,
+      maxmemory: this.config.maxmemory,
+      policy: this.config.maxmemoryPolicy as MaxmemoryPolicy,
+      samples: Number(this.config.get('maxmemory-samples')),
+      nowMs: this.nowMs(),
+      lfu: this.lfu,
+      evict: (db, key) => {
+        db.delete(key);
+        this.events.push({ type: 'key-evicted', at: this.loop.nowUs, db: db.id, key });
+      },
+    });
+  }
+
+  get evictedKeys(): number {
+    return this.evictor.evictedKeys;
+  }
 
   nowMs(): number {
     return this.epochMs + Math.floor(this.loop.nowUs / 1000);
@@ -264,9 +326,25 @@ export class RedisNode implements Server {
   }
 
   resetStats(): void {
-    this.stats.totalConnectionsReceived = 0;
-    this.stats.totalCommandsProcessed = 0;
-    this.stats.rejectedConnections = 0;
+    this.stats.reset();
+    this.evictor.evictedKeys = 0;
+    for (const db of this.dbs) db.expiredKeys = 0;
+  }
+
+  connectedClients(): Client[] {
+    return [...this.clients.values()];
+  }
+
+  get multiplexer(): string {
+    return this.loop.multiplexer;
+  }
+
+  dirtyCount(): number {
+    return this.dirty;
+  }
+
+  cpuNs(): number {
+    return this.loop.spentNs;
   }
 
   markDirty(count = 1): void {
@@ -296,6 +374,7 @@ export class RedisNode implements Server {
         authenticated: this.config.requirepass === '',
       });
       this.stats.totalConnectionsReceived++;
+      c.reply.onError = (message) => this.stats.error(message);
       if (this.loop.multiplexer === 'select' && s.fd >= FD_SETSIZE) {
         // aeCreateFileEvent fails for a descriptor select cannot watch: Redis logs "Error registering fd event
         // for the new client" and closes the connection without a word to the client.
@@ -327,6 +406,8 @@ export class RedisNode implements Server {
       return;
     }
     c.lastInteractionUs = this.loop.nowUs;
+    this.stats.readsProcessed++;
+    this.stats.netInputBytes += r.bytes.length;
     c.parser.feed(r.bytes);
     this.loop.spend(r.bytes.length * COST_NS.parsePerByte);
     this.processInputBuffer(c);
@@ -394,6 +475,8 @@ export class RedisNode implements Server {
   }
 
   private emitData(c: Client, bytes: Uint8Array): void {
+    this.stats.writesProcessed++;
+    this.stats.netOutputBytes += bytes.length;
     this.outbox.push({ kind: 'data', at: this.loop.nowUs, conn: c.conn, bytes });
   }
 

@@ -8,6 +8,7 @@ import type { Server } from './server.ts';
 import { lookupCommand } from '../commands/table.ts';
 import { ERR, arityError } from '../commands/errors.ts';
 import { COST_NS } from '../loop/cost-model.ts';
+import type { CommandSpec } from '../commands/types.ts';
 
 export function processCommand(c: Client, server: Server): void {
   const argv = c.argv;
@@ -31,7 +32,11 @@ export function processCommand(c: Client, server: Server): void {
     else if (found.kind === 'unknown-subcommand') {
       c.reply.error(`ERR unknown subcommand '${cString(argv[1]).slice(0, 128)}'. Try ${found.container.toUpperCase()} HELP.`);
     } else if (found.kind === 'unimplemented') {
-      c.reply.error(`ERR '${found.fullname}' is a Redis 7.0 command that Cluster Lab does not implement yet`);
+      // Arity is checked first, as for any command Redis knows, and counted as a rejected call.
+      if ((found.arity > 0 && found.arity !== argv.length) || argv.length < -found.arity) {
+        server.stats.command(found.fullname).rejected++;
+        c.reply.error(arityError(found.fullname));
+      } else c.reply.error(`ERR '${found.fullname}' is a Redis 7.0 command that Cluster Lab does not implement yet`);
     } else c.reply.error(unknownCommandError(argv));
     return;
   }
@@ -39,42 +44,62 @@ export function processCommand(c: Client, server: Server): void {
   c.cmd = cmd;
   c.lastCommand = cmd.name;
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
-    flagTransaction(c);
-    c.reply.error(arityError(cmd.name));
-    return;
+    return reject(c, server, cmd, arityError(cmd.name));
   }
   if (cmd.name === 'debug' && !debugAllowed(c, server)) {
-    flagTransaction(c);
-    c.reply.error(
+    return reject(
+      c,
+      server,
+      cmd,
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
     );
-    return;
   }
-  if (!c.authenticated && !cmd.noAuth) {
-    flagTransaction(c);
-    c.reply.error(ERR.noAuth);
-    return;
+  if (!c.authenticated && !cmd.noAuth) return reject(c, server, cmd, ERR.noAuth);
+  if (c.inMulti && cmd.flags.has('no_multi')) return reject(c, server, cmd, 'ERR Command not allowed inside a transaction');
+  // Under maxmemory: evict first; if memory still does not fit, refuse what may grow it (and anything queued
+  // into a transaction, whose queue grows too).
+  if (server.config.maxmemory > 0) {
+    const outOfMemory = server.performEvictions() === 'fail';
+    const mayGrow =
+      cmd.flags.has('denyoom') ||
+      (c.inMulti && cmd.name === 'exec' && c.queued.some((q) => q.spec.flags.has('denyoom'))) ||
+      (c.inMulti && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset');
+    if (outOfMemory && mayGrow) return reject(c, server, cmd, ERR.oom);
   }
   // A RESP2 subscriber's connection carries messages as plain arrays, so it may only manage subscriptions.
   if ((c.channels.size > 0 || c.patterns.size > 0) && c.reply.resp === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.name)) {
-    flagTransaction(c);
-    c.reply.error(`ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
-    return;
+    return reject(c, server, cmd, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
   if (c.inMulti) {
-    if (cmd.flags.has('no_multi')) {
-      flagTransaction(c);
-      c.reply.error('ERR Command not allowed inside a transaction');
-      return;
-    }
     if (!RUN_INSIDE_MULTI.has(cmd.name)) {
       c.queued.push({ spec: cmd, argv });
       c.reply.status('QUEUED');
       return;
     }
   }
+  call(c, server, cmd, argv);
+}
+
+/**
+ * call(): run a command and account for it (calls, virtual time, whether it replied with an error). EXEC
+ * runs its queued commands through here too, so each appears in commandstats as in Redis.
+ */
+export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]): void {
+  const startNs = server.cpuNs();
+  const errors = server.stats.totalErrorReplies;
   server.spend(cmd.cost(argv));
+  const counting = server.stats.lookups.counting;
+  server.stats.lookups.counting = !cmd.isWrite;
   cmd.handler(c, server);
+  server.stats.lookups.counting = counting;
+  server.stats.recordCall(cmd.name, server.cpuNs() - startNs, server.stats.totalErrorReplies > errors);
+}
+
+/** rejectCommand: the command was refused before it ran. */
+function reject(c: Client, server: Server, cmd: CommandSpec, message: string): void {
+  flagTransaction(c);
+  server.stats.command(cmd.name).rejected++;
+  c.reply.error(message);
 }
 
 /** allowProtectedAction: enable-debug-command "yes", or "local" for a loopback client. */

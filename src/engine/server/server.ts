@@ -7,6 +7,8 @@ import type { ServerConfig } from '../config/config.ts';
 import type { Client } from './client.ts';
 import type { Prng } from '../random/prng.ts';
 import type { PubSubRegistry } from './pubsub-registry.ts';
+import type { MemoryAccounting } from '../memory/used-memory.ts';
+import type { LfuTracker } from '../memory/lfu.ts';
 
 export interface Server {
   readonly config: ServerConfig;
@@ -31,6 +33,30 @@ export interface Server {
   block(c: Client, state: import('./client.ts').BlockedState): void;
   /** A list key received data: blocked clients on it get a chance after the current command (signalKeyAsReady). */
   signalKeyAsReady(db: number, key: string): void;
+  readonly runId: string;
+  readonly replId: string;
+  readonly address: string;
+  readonly processInfo: import('./node.ts').ProcessFacts;
+  /** The I/O multiplexer the event loop models (epoll, select, poll). */
+  readonly multiplexer: string;
+  readonly evictedKeys: number;
+  /** Connected clients in connection order. */
+  connectedClients(): Client[];
+  /** Changes since the last save (rdb_changes_since_last_save). */
+  dirtyCount(): number;
+  /** INFO's counters. */
+  readonly stats: import('./stats.ts').ServerStats;
+  /** Virtual CPU time spent so far, in nanoseconds. */
+  cpuNs(): number;
+  /** used_memory and its parts. */
+  readonly memory: MemoryAccounting;
+  /** The LFU counter's rules (OBJECT FREQ reads counters with it). */
+  readonly lfu: LfuTracker;
+  /**
+   * performEvictions: under maxmemory, evict by policy until used memory fits; 'fail' when it cannot (then
+   * commands that may grow memory are refused with OOM).
+   */
+  performEvictions(): 'ok' | 'fail';
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */

@@ -9,6 +9,7 @@
  * model places in the future, such as after DEBUG SLEEP, when real time gets there).
  */
 import net from 'node:net';
+import path from 'node:path';
 import { RedisNode } from '../../engine/server/node.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
@@ -19,6 +20,8 @@ export interface TcpHostOptions {
   logger?: Logger;
   /** Seed for the node's random choices; defaults to something different per process. */
   seed?: number;
+  /** The config file the server was started with (INFO's config_file), if any. */
+  configFile?: string | null;
 }
 
 export class TcpHost {
@@ -40,6 +43,11 @@ export class TcpHost {
       seed: opts.seed ?? (process.pid ^ Date.now()) >>> 0,
       startUs: 0,
       epochMs: Date.now(),
+      processInfo: {
+        pid: process.pid,
+        executable: path.resolve(process.argv[1] ?? ''),
+        configFile: opts.configFile ? path.resolve(opts.configFile) : '',
+      },
     });
   }
 

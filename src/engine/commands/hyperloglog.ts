@@ -1,0 +1,4 @@
+/** HyperLogLog commands (hyperloglog.c). */
+import type { CommandDefinition } from './types.ts';
+
+export const hyperloglogCommands: CommandDefinition[] = [];
