@@ -195,9 +195,9 @@ function statsSection(server: Server): Lines {
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
     ['expired_keys', expired],
-    ['expired_stale_perc', '0.00'],
-    ['expired_time_cap_reached_count', 0],
-    ['expire_cycle_cpu_milliseconds', 0],
+    ['expired_stale_perc', fixed(server.expireState.stalePerc * 100, 2)],
+    ['expired_time_cap_reached_count', server.expireState.timeCapReached],
+    ['expire_cycle_cpu_milliseconds', Math.floor(server.expireState.cpuNs / 1e6)],
     ['evicted_keys', server.evictedKeys],
     ['evicted_clients', 0],
     ['total_eviction_exceeded_time', 0],
@@ -290,21 +290,11 @@ function latencystatsSection(server: Server): Lines {
 }
 
 function keyspaceSection(server: Server): Lines {
-  const now = server.nowMs();
   const lines: Lines = [];
   for (const db of server.dbs) {
     if (db.size === 0) continue;
-    // Redis keeps a running estimate from the active expire cycle's samples; the lab averages exactly.
-    let sum = 0;
-    let n = 0;
-    for (const when of db.expires.values()) {
-      const left = Number(when) - now;
-      if (left > 0) {
-        sum += left;
-        n++;
-      }
-    }
-    lines.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${n ? Math.floor(sum / n) : 0}`]);
+    // avg_ttl is the active expire cycle's running estimate, as in Redis.
+    lines.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${Math.floor(server.expireState.avgTtl[db.id] ?? 0)}`]);
   }
   return lines;
 }

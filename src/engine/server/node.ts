@@ -23,6 +23,7 @@ import { unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
+import { activeExpireCycle, newActiveExpireState, type ActiveExpireState } from '../keyspace/active-expire.ts';
 import { LfuTracker } from '../memory/lfu.ts';
 import { Evictor, type MaxmemoryPolicy } from '../memory/eviction.ts';
 
@@ -93,7 +94,10 @@ export class RedisNode implements Server {
   readonly memory: MemoryAccounting;
   readonly lfu: LfuTracker;
   private readonly evictor = new Evictor();
+  private readonly expireRng: Prng;
   readonly processInfo: ProcessFacts;
+  /** The active expire cycle's estimates (INFO avg_ttl, expired_stale_perc). */
+  readonly expireState: ActiveExpireState;
   /** The replication id a master starts with (INFO replication master_replid). */
   readonly replId: string;
   readonly stats = new ServerStats();
@@ -124,6 +128,8 @@ export class RedisNode implements Server {
     this.rng = new Prng(opts.seed);
     this.runId = this.rng.hex(40);
     this.replId = this.rng.hex(40);
+    this.expireState = newActiveExpireState(this.config.databases);
+    this.expireRng = this.rng.fork('active-expire');
     this.processInfo = opts.processInfo ?? { pid: 1000 + this.rng.int(30000), executable: '', configFile: '' };
     this.epochMs = opts.epochMs;
     this.startUs = opts.startUs;
@@ -453,10 +459,12 @@ export class RedisNode implements Server {
     this.pendingWrites.clear();
   }
 
-  /** serverCron: the node's housekeeping timer. Later issues add client timeouts, active expiry, clusterCron. */
+  /** serverCron: the node's housekeeping timer (databasesCron's active expiry; later issues add clusterCron). */
   private serverCron(): number {
     this.loop.spend(COST_NS.serverCronBase);
     this.stats.cronLoops++;
+    // Expired keys are deleted as side effects the clients did not ask for: no command, so no lookup stats.
+    this.loop.spend(activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz));
     return 1000 / this.config.hz;
   }
 

@@ -44,6 +44,8 @@ export interface Server {
   connectedClients(): Client[];
   /** Changes since the last save (rdb_changes_since_last_save). */
   dirtyCount(): number;
+  /** The active expire cycle's estimates. */
+  readonly expireState: import('../keyspace/active-expire.ts').ActiveExpireState;
   /** INFO's counters. */
   readonly stats: import('./stats.ts').ServerStats;
   /** Virtual CPU time spent so far, in nanoseconds. */
