@@ -23,6 +23,8 @@ export class RespConnection {
   private readonly parser = new ReplyParser();
   private readonly waiting: { resolve: (r: ReplyWithRaw) => void; reject: (e: Error) => void }[] = [];
   private isClosed = false;
+  /** Frames nobody asked for: MONITOR lines, Pub/Sub messages, pushes. */
+  onUnsolicited: ((reply: Reply) => void) | null = null;
 
   constructor(private readonly conn: ByteConnection) {
     conn.onData((bytes) => {
@@ -30,6 +32,7 @@ export class RespConnection {
       for (let r = this.parser.next(); r !== null; r = this.parser.next()) {
         const w = this.waiting.shift();
         if (w) w.resolve(r);
+        else this.onUnsolicited?.(r.reply);
       }
     });
     conn.onClose(() => {

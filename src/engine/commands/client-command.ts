@@ -121,6 +121,11 @@ export const clientCommands: CommandDefinition[] = [
       unsubscribeAll(c, server, false, false);
       unsubscribeAll(c, server, true, false);
       c.name = '';
+      server.removeMonitor(c);
+      c.replyOff = false;
+      c.replySkip = false;
+      c.replySkipNext = false;
+      c.noEvict = false;
       c.reply.status('RESET');
     },
   },

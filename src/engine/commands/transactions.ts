@@ -64,10 +64,12 @@ export const transactionCommands: CommandDefinition[] = [
       c.reply.arrayHeader(queued.length);
       const execArgv = c.argv;
       c.denyBlocking = true;
+      c.executing = { queued, argv: execArgv };
       for (const q of queued) {
         c.argv = q.argv;
         call(c, server, q.spec, q.argv);
       }
+      c.executing = null;
       c.denyBlocking = false;
       c.argv = execArgv;
     },

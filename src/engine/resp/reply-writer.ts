@@ -31,6 +31,11 @@ export class ReplyWriter {
     return this.len;
   }
 
+  /** Drops what was written after `length` bytes (CLIENT REPLY OFF and SKIP discard a command's reply). */
+  truncate(length: number): void {
+    if (length < this.len) this.len = length;
+  }
+
   /** Removes and returns everything written so far (a copy, so the writer can reuse its buffer). */
   take(): Uint8Array {
     const out = this.buf.slice(0, this.len);

@@ -49,9 +49,25 @@ export class Client {
   inMulti = false;
   queued: { spec: CommandSpec; argv: ByteString[] }[] = [];
   dirtyExec = false;
+  /**
+   * While EXEC runs its queue: the queue and EXEC's own arguments. Redis keeps the client flagged MULTI with
+   * its queue until EXEC finishes, which CLIENT LIST shows.
+   */
+  executing: { queued: { spec: CommandSpec; argv: ByteString[] }[]; argv: ByteString[] } | null = null;
   /** A WATCHed key changed: EXEC will fail (CLIENT_DIRTY_CAS). */
   dirtyCas = false;
   watched: { db: Database; key: ByteString }[] = [];
+
+  /** CLIENT REPLY OFF, and SKIP (the next command's reply only; set after the SKIP command itself). */
+  replyOff = false;
+  replySkip = false;
+  replySkipNext = false;
+  /** CLIENT NO-EVICT ON (flag e). */
+  noEvict = false;
+  /** In MONITOR mode: sees every command the server runs (flags O). */
+  monitor = false;
+  /** Held by CLIENT PAUSE: its current command waits in argv until the pause ends (blockPostponeClient). */
+  postponed = false;
 
   /** CLIENT_CLOSE_AFTER_REPLY: write what is pending, then close (QUIT, protocol errors). */
   closeAfterReply = false;

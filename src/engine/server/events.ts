@@ -17,7 +17,7 @@ export type EngineEvent =
     }
   | { type: 'command'; at: TimeUs; client: number; name: string; argc: number }
   | { type: 'client-connected'; at: TimeUs; client: number; peer: string }
-  | { type: 'client-closed'; at: TimeUs; client: number; reason: 'peer' | 'quit' | 'protocol-error' | 'security' | 'rejected' }
+  | { type: 'client-closed'; at: TimeUs; client: number; reason: 'peer' | 'quit' | 'protocol-error' | 'security' | 'rejected' | 'killed' }
   | { type: 'protocol-error'; at: TimeUs; client: number; message: string }
   /** maxmemory eviction deleted a key. */
   | { type: 'key-evicted'; at: TimeUs; db: number; key: string };

@@ -21,6 +21,8 @@ import { processCommand } from './process-command.ts';
 import { unwatchAllKeys } from '../commands/transactions.ts';
 import { unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
+import { isCanonicalInt64 } from '../keyspace/object.ts';
+import { repr } from '../types/repr.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
 import { activeExpireCycle, newActiveExpireState, type ActiveExpireState } from '../keyspace/active-expire.ts';
@@ -106,6 +108,11 @@ export class RedisNode implements Server {
   private readonly loop: EventLoop;
   private readonly clients = new Map<number, Client>();
   private readonly pendingWrites = new Set<Client>();
+  /** CLIENT PAUSE in force, and the clients whose command waits for it to end. */
+  private pause: { untilMs: number; mode: 'all' | 'write' } | null = null;
+  private postponed: Client[] = [];
+  /** Clients in MONITOR mode. */
+  private readonly monitors = new Set<Client>();
   /** Clients blocked per "db NUL key", in arrival order; keys that got data during the current command. */
   private readonly blockedOnKey = new Map<string, Client[]>();
   private readonly readyKeys = new Set<string>();
@@ -349,6 +356,82 @@ export class RedisNode implements Server {
     return this.dirty;
   }
 
+  nowUs(): number {
+    return this.loop.nowUs;
+  }
+
+  killClient(c: Client): void {
+    this.freeClient(c, 'killed');
+  }
+
+  pauseClients(untilMs: number, mode: 'all' | 'write'): void {
+    // A new pause never shortens or weakens one in force (pauseClients keeps the later end and ALL over WRITE).
+    if (this.pause === null) this.pause = { untilMs, mode };
+    else {
+      this.pause.untilMs = Math.max(this.pause.untilMs, untilMs);
+      if (mode === 'all') this.pause.mode = 'all';
+    }
+  }
+
+  unpauseClients(): void {
+    if (this.pause === null) return;
+    this.pause = null;
+    // unblockPostponedClients: the held commands run in arrival order, then whatever each client sent after.
+    const held = this.postponed;
+    this.postponed = [];
+    for (const c of held) {
+      if (c.closed) continue;
+      c.postponed = false;
+      this.runCommand(c);
+      if (!c.postponed) this.processInputBuffer(c);
+    }
+  }
+
+  /** Whether CLIENT PAUSE holds this command now (ALL: everything; WRITE: what may write or replicate). */
+  isPaused(mayWrite: boolean): boolean {
+    if (this.pause === null) return false;
+    return this.pause.mode === 'all' || mayWrite;
+  }
+
+  postpone(c: Client): void {
+    c.postponed = true;
+    this.postponed.push(c);
+  }
+
+  unblockClient(c: Client, asError: boolean): void {
+    const b = c.blocked;
+    if (!b) return;
+    if (asError) c.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    else b.timedOut();
+    this.unblock(c);
+    this.pendingWrites.add(c);
+    this.processInputBuffer(c);
+  }
+
+  addMonitor(c: Client): void {
+    c.monitor = true;
+    this.monitors.add(c);
+  }
+
+  removeMonitor(c: Client): void {
+    c.monitor = false;
+    this.monitors.delete(c);
+  }
+
+  /** replicationFeedMonitors: "+<unix time> [<db> <addr>] "arg" ..." to every monitor. */
+  feedMonitors(c: Client, argv: readonly string[]): void {
+    if (this.monitors.size === 0) return;
+    const us = this.unixTimeUs();
+    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${c.peer}]`;
+    for (const a of argv) line += ' ' + (a.length <= 20 && isCanonicalInt64(a) ? `"${a}"` : repr(a));
+    const bytes = encodeAscii(line + '\r\n');
+    for (const m of this.monitors) {
+      if (m.closed) continue;
+      m.reply.raw(bytes);
+      this.pendingWrites.add(m);
+    }
+  }
+
   cpuNs(): number {
     return this.loop.spentNs;
   }
@@ -421,7 +504,7 @@ export class RedisNode implements Server {
 
   /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
   private processInputBuffer(c: Client): void {
-    while (!c.closeAfterReply && !c.blocked) {
+    while (!c.closeAfterReply && !c.blocked && !c.postponed && !c.closed) {
       const parsed = c.parser.next();
       if (parsed === null) break;
       if (!Array.isArray(parsed)) {
@@ -432,20 +515,35 @@ export class RedisNode implements Server {
       }
       if (parsed.length === 0) continue;
       c.argv = parsed;
-      const before = c.reply.pendingBytes;
-      processCommand(c, this);
-      if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
-      this.stats.totalCommandsProcessed++;
-      this.commandsThisIteration++;
-      if (this.observeCommands) {
-        this.events.push({ type: 'command', at: this.loop.nowUs, client: c.id, name: c.lastCommand, argc: c.argv.length });
-      }
-      if (c.reply.pendingBytes !== before || c.closeAfterReply) this.pendingWrites.add(c);
+      this.runCommand(c);
     }
+  }
+
+  /** processCommand for c.argv, then what follows a command: blocked clients, CLIENT REPLY, stats, output. */
+  private runCommand(c: Client): void {
+    const before = c.reply.pendingBytes;
+    processCommand(c, this);
+    if (c.postponed) return;
+    if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
+    // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (resetClient moves SKIP_NEXT to SKIP).
+    if (c.replyOff || c.replySkip) c.reply.truncate(before);
+    c.replySkip = false;
+    if (c.replySkipNext) {
+      c.replySkip = true;
+      c.replySkipNext = false;
+    }
+    this.stats.totalCommandsProcessed++;
+    this.commandsThisIteration++;
+    if (this.observeCommands) {
+      this.events.push({ type: 'command', at: this.loop.nowUs, client: c.id, name: c.lastCommand, argc: c.argv.length });
+    }
+    if (c.reply.pendingBytes !== before || c.closeAfterReply) this.pendingWrites.add(c);
   }
 
   /** beforeSleep: handleClientsWithPendingWrites, then close the clients that asked to be closed. */
   private beforeSleep(): void {
+    // checkClientPauseTimeoutAndReturnIfPaused: a pause whose time is up ends here.
+    if (this.pause !== null && this.nowMs() >= this.pause.untilMs) this.unpauseClients();
     this.handleBlockedClientsTimeout();
     if (this.pendingWrites.size === 0) return;
     for (const c of this.pendingWrites) {
@@ -493,6 +591,8 @@ export class RedisNode implements Server {
     c.closed = true;
     this.clients.delete(c.fd);
     this.pendingWrites.delete(c);
+    this.monitors.delete(c);
+    if (c.postponed) this.postponed = this.postponed.filter((p) => p !== c);
     unwatchAllKeys(c);
     this.unblock(c);
     unsubscribeAll(c, this, false, false);

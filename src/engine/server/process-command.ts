@@ -70,6 +70,15 @@ export function processCommand(c: Client, server: Server): void {
   if ((c.channels.size > 0 || c.patterns.size > 0) && c.reply.resp === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.name)) {
     return reject(c, server, cmd, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
+  // CLIENT PAUSE: the command waits, unexecuted, until the pause ends (replicas would not be paused).
+  const mayWrite =
+    cmd.flags.has('write') ||
+    cmd.flags.has('may_replicate') ||
+    (cmd.name === 'exec' && c.queued.some((q) => q.spec.flags.has('write') || q.spec.flags.has('may_replicate')));
+  if (server.isPaused(mayWrite)) {
+    server.postpone(c);
+    return;
+  }
   if (c.inMulti) {
     if (!RUN_INSIDE_MULTI.has(cmd.name)) {
       c.queued.push({ spec: cmd, argv });
@@ -93,6 +102,8 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   cmd.handler(c, server);
   server.stats.lookups.counting = counting;
   server.stats.recordCall(cmd.name, server.cpuNs() - startNs, server.stats.totalErrorReplies > errors);
+  // Administrative commands (and those flagged skip_monitor) are not shown to MONITOR clients.
+  if (!cmd.flags.has('admin') && !cmd.flags.has('skip_monitor')) server.feedMonitors(c, argv);
 }
 
 /** rejectCommand: the command was refused before it ran. */

@@ -59,6 +59,24 @@ export interface Server {
    * commands that may grow memory are refused with OOM).
    */
   performEvictions(): 'ok' | 'fail';
+  /** The node's virtual clock, microseconds. */
+  nowUs(): number;
+  /** CLIENT KILL of another client: closed at once, without a reply. */
+  killClient(c: Client): void;
+  /** CLIENT PAUSE until unix ms `untilMs`: all commands, or only those that may write, wait. */
+  pauseClients(untilMs: number, mode: 'all' | 'write'): void;
+  unpauseClients(): void;
+  /** CLIENT UNBLOCK: end a blocking command now, as a timeout or with the UNBLOCKED error. */
+  unblockClient(c: Client, asError: boolean): void;
+  /** Whether CLIENT PAUSE holds a command now; `mayWrite` for commands that may write or replicate. */
+  isPaused(mayWrite: boolean): boolean;
+  /** blockPostponeClient: hold c's command until the pause ends. */
+  postpone(c: Client): void;
+  /** Show an executed command to the MONITOR clients. */
+  feedMonitors(c: Client, argv: readonly string[]): void;
+  /** MONITOR: `c` will see every command the server runs from now on. */
+  addMonitor(c: Client): void;
+  removeMonitor(c: Client): void;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */
@@ -68,4 +86,4 @@ export interface Server {
 }
 
 /** Why the server closes a client after its pending reply. */
-export type CloseReason = 'quit' | 'protocol-error' | 'security';
+export type CloseReason = 'quit' | 'protocol-error' | 'security' | 'killed';
