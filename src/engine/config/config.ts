@@ -37,12 +37,27 @@ export class ServerConfig {
    * per-key access data (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). Derived once per change, read on every SET.
    */
   sharedIntegers = true;
+  /** Parameters read on every command, kept as numbers (re-derived on every change). */
+  slowlogLogSlowerThan = 10000;
+  slowlogMaxLen = 128;
+  latencyMonitorThreshold = 0;
+  /** maxmemory in bytes; 0 = no limit (checked before every command). */
+  maxmemory = 0;
+
   /** Told after every change (the node re-derives what depends on the parameter: memory tracking, LFU). */
   onChange: ((name: string) => void) | null = null;
 
   constructor(overrides: ConfigValues = {}) {
     this.values = { ...(defaults as ConfigValues) };
     for (const [k, v] of Object.entries(overrides)) this.set(k, v);
+    this.derive();
+  }
+
+  private derive(): void {
+    this.slowlogLogSlowerThan = Number(this.values['slowlog-log-slower-than']);
+    this.slowlogMaxLen = Number(this.values['slowlog-max-len']);
+    this.latencyMonitorThreshold = Number(this.values['latency-monitor-threshold']);
+    this.maxmemory = parseMemory(this.values.maxmemory) ?? 0;
   }
 
   /** Whether redis-server 7.0 knows this parameter (names are case-insensitive). */
@@ -78,6 +93,7 @@ export class ServerConfig {
       const policy = this.values['maxmemory-policy'];
       this.sharedIntegers = this.values.maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
     }
+    if (key.startsWith('slowlog') || key === 'latency-monitor-threshold' || key === 'maxmemory') this.derive();
     this.onChange?.(key);
   }
 
@@ -110,10 +126,6 @@ export class ServerConfig {
     return Number(this.values.maxclients) || 10000;
   }
 
-  /** maxmemory in bytes; 0 = no limit. */
-  get maxmemory(): number {
-    return parseMemory(this.values.maxmemory) ?? 0;
-  }
 
   get maxmemoryPolicy(): string {
     return this.values['maxmemory-policy'];

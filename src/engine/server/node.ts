@@ -25,6 +25,8 @@ import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { repr } from '../types/repr.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
+import { SlowLog } from './slowlog.ts';
+import { LatencyMonitor } from './latency-monitor.ts';
 import { activeExpireCycle, newActiveExpireState, type ActiveExpireState } from '../keyspace/active-expire.ts';
 import { LfuTracker } from '../memory/lfu.ts';
 import { Evictor, type MaxmemoryPolicy } from '../memory/eviction.ts';
@@ -103,6 +105,8 @@ export class RedisNode implements Server {
   /** The replication id a master starts with (INFO replication master_replid). */
   readonly replId: string;
   readonly stats = new ServerStats();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
 
   private readonly sockets = new SocketTable();
   private readonly loop: EventLoop;
@@ -562,7 +566,9 @@ export class RedisNode implements Server {
     this.loop.spend(COST_NS.serverCronBase);
     this.stats.cronLoops++;
     // Expired keys are deleted as side effects the clients did not ask for: no command, so no lookup stats.
-    this.loop.spend(activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz));
+    const expireNs = activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
+    this.loop.spend(expireNs);
+    this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), Number(this.config.get('latency-monitor-threshold')));
     return 1000 / this.config.hz;
   }
 

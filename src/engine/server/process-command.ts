@@ -101,7 +101,16 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   server.stats.lookups.counting = !cmd.isWrite;
   cmd.handler(c, server);
   server.stats.lookups.counting = counting;
-  server.stats.recordCall(cmd.name, server.cpuNs() - startNs, server.stats.totalErrorReplies > errors);
+  const durationNs = server.cpuNs() - startNs;
+  server.stats.recordCall(cmd.name, durationNs, server.stats.totalErrorReplies > errors);
+  const durationUs = Math.floor(durationNs / 1000);
+  const config = server.config;
+  if (config.slowlogLogSlowerThan >= 0 && durationUs >= config.slowlogLogSlowerThan && !cmd.flags.has('skip_slowlog')) {
+    server.slowlog.push(argv, durationUs, server.nowMs(), c.peer, c.name, config.slowlogLogSlowerThan, config.slowlogMaxLen);
+  }
+  if (config.latencyMonitorThreshold > 0) {
+    server.latency.addIfNeeded(cmd.isFast ? 'fast-command' : 'command', Math.floor(durationUs / 1000), server.nowMs(), config.latencyMonitorThreshold);
+  }
   // Administrative commands (and those flagged skip_monitor) are not shown to MONITOR clients.
   if (!cmd.flags.has('admin') && !cmd.flags.has('skip_monitor')) server.feedMonitors(c, argv);
 }

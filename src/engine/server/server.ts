@@ -46,6 +46,9 @@ export interface Server {
   dirtyCount(): number;
   /** The active expire cycle's estimates. */
   readonly expireState: import('../keyspace/active-expire.ts').ActiveExpireState;
+  /** SLOWLOG and the latency monitor. */
+  readonly slowlog: import('./slowlog.ts').SlowLog;
+  readonly latency: import('./latency-monitor.ts').LatencyMonitor;
   /** INFO's counters. */
   readonly stats: import('./stats.ts').ServerStats;
   /** Virtual CPU time spent so far, in nanoseconds. */
