@@ -14,3 +14,14 @@ export function arityError(fullname: string): string {
 export function invalidExpireTime(fullname: string): string {
   return `ERR invalid expire time in '${fullname}' command`;
 }
+
+/**
+ * The most elements the lab builds into one reply. A real server given SRANDMEMBER k -10000000000 builds the
+ * reply until it runs out of memory (the default client-output-buffer-limit for normal clients is unlimited);
+ * the lab answers an error instead, so a tab never freezes (docs/fidelity.md).
+ */
+export const MAX_REPLY_ELEMENTS = 4_000_000;
+
+export function replyTooLarge(elements: bigint | number): string {
+  return `ERR Cluster Lab builds at most ${MAX_REPLY_ELEMENTS} elements in one reply; this one would have ${elements} (a real server would try and run out of memory)`;
+}

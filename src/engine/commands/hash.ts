@@ -8,8 +8,8 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { HashObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
-import { ERR, arityError } from './errors.ts';
-import { parseInt64 } from './parse.ts';
+import { ERR, MAX_REPLY_ELEMENTS, arityError, replyTooLarge } from './errors.ts';
+import { isKeyword, outOfRange, parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
 
@@ -86,6 +86,111 @@ function hgetall(keys: boolean, values: boolean) {
       if (values) c.reply.bulk(v);
     }
   };
+}
+
+// ---- HRANDFIELD ----------------------------------------------------------------------------------------------
+
+const LONG_MAX = 9223372036854775807n;
+/** HRANDFIELD_SUB_STRATEGY_MUL: below this ratio of size to count, Redis copies the hash and removes picks. */
+const SUB_STRATEGY_MUL = 3n;
+
+/**
+ * hrandfieldCommand's argument checks, in its order: the count (getRangeLongFromObjectOrReply, -LONG_MAX to
+ * LONG_MAX), then extra or unknown arguments, then WITHVALUES's tighter bound (the reply holds 2 items per
+ * pick). null after replying with the error.
+ */
+function parseRandCount(c: Client): { count: bigint; withValues: boolean } | null {
+  const count = parseInt64(c.argv[2]);
+  if (count === null) {
+    c.reply.error(ERR.notInteger);
+    return null;
+  }
+  if (count < -LONG_MAX) {
+    c.reply.error(outOfRange(-LONG_MAX, LONG_MAX));
+    return null;
+  }
+  if (c.argv.length > 4 || (c.argv.length === 4 && !isKeyword(c.argv[3], 'WITHVALUES'))) {
+    c.reply.error(ERR.syntax);
+    return null;
+  }
+  const withValues = c.argv.length === 4;
+  if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) {
+    c.reply.error('ERR value is out of range');
+    return null;
+  }
+  return { count, withValues };
+}
+
+/** `k` distinct indexes below `size`, uniformly (a partial Fisher-Yates shuffle), in the order drawn. */
+function sampleIndexes(server: Server, size: number, k: number): number[] {
+  const idx = Array.from({ length: size }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + server.rng.int(size - i);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  idx.length = k;
+  return idx;
+}
+
+/** Fields, with their values when asked: RESP2 a flat array, RESP3 an array of [field, value] pairs. */
+function replyFields(c: Client, entries: Iterable<[string, string]>, n: number, withValues: boolean): void {
+  const pairs = withValues && c.reply.resp === 3;
+  c.reply.arrayHeader(withValues && !pairs ? n * 2 : n);
+  for (const [f, v] of entries) {
+    if (pairs) c.reply.arrayHeader(2);
+    c.reply.bulk(f);
+    if (withValues) c.reply.bulk(v);
+  }
+}
+
+/**
+ * hrandfieldWithCountCommand. A negative count (or 1) draws with repeats, in draw order. A count of at least the
+ * hash's size returns the whole hash in its own order (a listpack's is insertion order). Otherwise `count`
+ * distinct fields: Redis returns them in the hash's order when it samples a listpack, or keeps a copy and
+ * removes random fields when the count is close to the size (its temporary dict's order; here the hash's
+ * order), and in draw order when it samples a hashtable.
+ */
+function hrandfieldWithCount(c: Client, server: Server, count: bigint, withValues: boolean): void {
+  const o = lookupHash(c, server);
+  if (o === null) return;
+  if (!o || count === 0n) return c.reply.arrayHeader(0);
+  const entries = [...o.value];
+  const size = entries.length;
+  if (count < 0n || count === 1n) {
+    if (-count > BigInt(MAX_REPLY_ELEMENTS)) return c.reply.error(replyTooLarge(-count));
+    const n = Number(count < 0n ? -count : count);
+    server.spend(n * COMMAND_COST_NS.perKey);
+    const draws = function* (): Generator<[string, string]> {
+      for (let i = 0; i < n; i++) yield entries[server.rng.int(size)];
+    };
+    return replyFields(c, draws(), n, withValues);
+  }
+  if (count >= BigInt(size)) {
+    wholeHashCost(server, o);
+    return replyFields(c, entries, size, withValues);
+  }
+  const n = Number(count);
+  server.spend(n * COMMAND_COST_NS.perKey);
+  const picked = sampleIndexes(server, size, n);
+  const drawOrder = count * SUB_STRATEGY_MUL <= BigInt(size) && o.enc === 'hashtable';
+  if (!drawOrder) picked.sort((a, b) => a - b);
+  replyFields(c, picked.map((i) => entries[i]), n, withValues);
+}
+
+/** HRANDFIELD key [count [WITHVALUES]]. */
+function hrandfield(c: Client, server: Server): void {
+  if (c.argv.length >= 3) {
+    const args = parseRandCount(c);
+    if (args) hrandfieldWithCount(c, server, args.count, args.withValues);
+    return;
+  }
+  const o = lookupHash(c, server);
+  if (o === null) return;
+  if (!o) return c.reply.nullBulk();
+  const fields = [...o.value.keys()];
+  c.reply.bulk(fields[server.rng.int(fields.length)]);
 }
 
 export const hashCommands: CommandDefinition[] = [
@@ -223,4 +328,5 @@ export const hashCommands: CommandDefinition[] = [
       c.reply.integer(next);
     },
   },
+  { name: 'hrandfield', summaryZh: '随机返回哈希中的字段（可带值；负数个数允许重复）', cost: () => COMMAND_COST_NS.o1, handler: hrandfield },
 ];

@@ -9,8 +9,8 @@ import type { Server } from '../server/server.ts';
 import type { SetObject } from '../keyspace/object.ts';
 import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
-import { ERR } from './errors.ts';
-import { parseInt64 } from './parse.ts';
+import { ERR, MAX_REPLY_ELEMENTS, replyTooLarge } from './errors.ts';
+import { outOfRange, parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 
 const lookupSet = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'set');
@@ -271,6 +271,8 @@ export const setCommands: CommandDefinition[] = [
       if (c.argv.length === 3) {
         const v = parseInt64(c.argv[2]);
         if (v === null) return c.reply.error(ERR.notInteger);
+        // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX): the one value below is refused.
+        if (v < -9223372036854775807n) return c.reply.error(outOfRange(-9223372036854775807n, 9223372036854775807n));
         count = Number(v);
       } else if (c.argv.length > 3) return c.reply.error(ERR.syntax);
       const s = lookupSet(c, server, c.argv[1]);
@@ -283,6 +285,7 @@ export const setCommands: CommandDefinition[] = [
       if (!s || count === 0) return c.reply.arrayHeader(0);
       const all = members(s);
       if (count < 0) {
+        if (-count > MAX_REPLY_ELEMENTS) return c.reply.error(replyTooLarge(-count));
         // Repeats allowed: -count independent picks.
         c.reply.arrayHeader(-count);
         for (let i = 0; i < -count; i++) c.reply.bulk(all[server.rng.int(all.length)]);

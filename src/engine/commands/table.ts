@@ -78,6 +78,11 @@ function buildSpec(def: CommandDefinition): CommandSpec {
     isWrite: flags.has('write'),
     isFast: flags.has('fast'),
     noAuth: flags.has('no_auth'),
+    mayReplicate: flags.has('write') || flags.has('may_replicate'),
+    denyOom: flags.has('denyoom'),
+    monitored: !flags.has('admin') && !flags.has('skip_monitor'),
+    slowlogged: !flags.has('skip_slowlog'),
+    index: 0,
   };
 }
 
@@ -85,7 +90,7 @@ const definitions: CommandDefinition[] = [...connectionCommands, ...clientComman
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(
-  definitions.map((d) => [d.name, buildSpec(d)] as const),
+  definitions.map((d, i) => [d.name, { ...buildSpec(d), index: i }] as const),
 );
 
 /** What lookupCommand found for an argv. */

@@ -50,6 +50,15 @@ export interface CommandSpec {
   isWrite: boolean;
   isFast: boolean;
   noAuth: boolean;
+  /** write or may_replicate: what CLIENT PAUSE WRITE holds back. */
+  mayReplicate: boolean;
+  /** denyoom: refused with OOM when memory is over maxmemory. */
+  denyOom: boolean;
+  /** Shown to MONITOR clients (not admin, not skip_monitor) and logged by SLOWLOG (not skip_slowlog). */
+  monitored: boolean;
+  slowlogged: boolean;
+  /** Position in the command table: per-node statistics are arrays indexed by it (no name lookups per call). */
+  index: number;
 }
 
 export interface CommandArgument {

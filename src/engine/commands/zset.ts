@@ -9,8 +9,8 @@ import type { Server } from '../server/server.ts';
 import type { ZsetObject } from '../keyspace/object.ts';
 import { SkipList, type SkipNode } from '../keyspace/skiplist.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
-import { ERR } from './errors.ts';
-import { parseInt64 } from './parse.ts';
+import { ERR, MAX_REPLY_ELEMENTS, replyTooLarge } from './errors.ts';
+import { isKeyword, outOfRange, parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { formatDouble17g, parseDouble } from '../types/double.ts';
 import { blockOn, parseTimeout } from './blocking.ts';
@@ -512,6 +512,121 @@ function zrank(rev: boolean) {
   };
 }
 
+// ---- ZRANDMEMBER ---------------------------------------------------------------------------------------------
+
+const LONG_MAX = 9223372036854775807n;
+/** ZRANDMEMBER_SUB_STRATEGY_MUL: below this ratio of size to count, Redis copies the zset and removes picks. */
+const SUB_STRATEGY_MUL = 3n;
+
+/**
+ * zrandmemberCommand's argument checks, in its order: the count (getRangeLongFromObjectOrReply, -LONG_MAX to
+ * LONG_MAX), then extra or unknown arguments, then WITHSCORES's tighter bound (2 reply items per pick). null
+ * after replying with the error.
+ */
+function parseRandCount(c: Client): { count: bigint; withScores: boolean } | null {
+  const count = parseInt64(c.argv[2]);
+  if (count === null) {
+    c.reply.error(ERR.notInteger);
+    return null;
+  }
+  if (count < -LONG_MAX) {
+    c.reply.error(outOfRange(-LONG_MAX, LONG_MAX));
+    return null;
+  }
+  if (c.argv.length > 4 || (c.argv.length === 4 && !isKeyword(c.argv[3], 'WITHSCORES'))) {
+    c.reply.error(ERR.syntax);
+    return null;
+  }
+  const withScores = c.argv.length === 4;
+  if (withScores && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) {
+    c.reply.error('ERR value is out of range');
+    return null;
+  }
+  return { count, withScores };
+}
+
+/** Members, with scores when asked: RESP2 a flat array, RESP3 an array of [member, score] pairs. */
+function replyRandom(c: Client, nodes: Iterable<SkipNode>, n: number, withScores: boolean): void {
+  const pairs = withScores && c.reply.resp === 3;
+  c.reply.arrayHeader(withScores && !pairs ? n * 2 : n);
+  for (const node of nodes) {
+    if (pairs) c.reply.arrayHeader(2);
+    c.reply.bulk(node.member);
+    if (withScores) replyScore(c, node.score);
+  }
+}
+
+/** A uniformly random member's node (rank 1..size). */
+const randomNode = (server: Server, z: ZsetObject): SkipNode => z.zsl.byRank(server.rng.int(z.zsl.length) + 1)!;
+
+/**
+ * zrandmemberWithCountCommand. A negative count (or 1) draws with repeats, in draw order. A count of at least
+ * the zset's size returns it whole, highest score first (Redis walks it from the tail). Otherwise `count`
+ * distinct members: when the count is close to the size Redis copies the zset (tail first) and removes random
+ * members until `count` remain, so they come out highest first here; when it is small against the size Redis
+ * samples a listpack in its ascending order and a skiplist in draw order.
+ */
+function zrandmemberWithCount(c: Client, server: Server, count: bigint, withScores: boolean): void {
+  const z = lookupZset(c, server, c.argv[1]);
+  if (z === null) return;
+  if (!z || count === 0n) return c.reply.arrayHeader(0);
+  const size = z.zsl.length;
+  if (count < 0n || count === 1n) {
+    if (-count > BigInt(MAX_REPLY_ELEMENTS)) return c.reply.error(replyTooLarge(-count));
+    const n = Number(count < 0n ? -count : count);
+    server.spend(n * COMMAND_COST_NS.perKey);
+    const draws = function* (): Generator<SkipNode> {
+      for (let i = 0; i < n; i++) yield randomNode(server, z);
+    };
+    return replyRandom(c, draws(), n, withScores);
+  }
+  if (count >= BigInt(size)) {
+    server.spend(size * COMMAND_COST_NS.perKey);
+    const all: SkipNode[] = [];
+    for (let node = z.zsl.tail; node; node = node.backward) all.push(node);
+    return replyRandom(c, all, size, withScores);
+  }
+  const n = Number(count);
+  server.spend(n * COMMAND_COST_NS.perKey);
+  let ranks: number[];
+  if (count * SUB_STRATEGY_MUL > BigInt(size)) {
+    // Close to the whole zset: a partial shuffle of all ranks, highest first.
+    const all = Array.from({ length: size }, (_, i) => i + 1);
+    for (let i = 0; i < n; i++) {
+      const j = i + server.rng.int(size - i);
+      const t = all[i];
+      all[i] = all[j];
+      all[j] = t;
+    }
+    ranks = all.slice(0, n).sort((a, b) => b - a);
+  } else {
+    // Small against the zset: random draws until `count` distinct ones (at most a third of the members).
+    const seen = new Set<number>();
+    ranks = [];
+    while (ranks.length < n) {
+      const r = server.rng.int(size) + 1;
+      if (seen.has(r)) continue;
+      seen.add(r);
+      ranks.push(r);
+    }
+    if (z.enc === 'listpack') ranks.sort((a, b) => a - b);
+  }
+  replyRandom(c, ranks.map((r) => z.zsl.byRank(r)!), n, withScores);
+}
+
+/** ZRANDMEMBER key [count [WITHSCORES]]. */
+function zrandmember(c: Client, server: Server): void {
+  if (c.argv.length >= 3) {
+    const args = parseRandCount(c);
+    if (args) zrandmemberWithCount(c, server, args.count, args.withScores);
+    return;
+  }
+  const z = lookupZset(c, server, c.argv[1]);
+  if (z === null) return;
+  if (!z) return c.reply.nullBulk();
+  c.reply.bulk(randomNode(server, z).member);
+}
+
 const o1 = () => COMMAND_COST_NS.o1;
 const logN = (argv: string[]) => COMMAND_COST_NS.o1 + (argv.length - 2) * COMMAND_COST_NS.perKey;
 
@@ -730,4 +845,5 @@ export const zsetCommands: CommandDefinition[] = [
   { name: 'zremrangebyscore', summaryZh: '删除分数区间内的成员', cost: o1, handler: zremrange('score') },
   { name: 'zremrangebylex', summaryZh: '删除字典序区间内的成员', cost: o1, handler: zremrange('lex') },
   { name: 'zpopmax', summaryZh: '弹出分数最高的成员', cost: o1, handler: zpop(true) },
+  { name: 'zrandmember', summaryZh: '随机返回有序集合中的成员（可带分数；负数个数允许重复）', cost: o1, handler: zrandmember },
 ];

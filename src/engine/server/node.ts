@@ -391,6 +391,14 @@ export class RedisNode implements Server {
     }
   }
 
+  get pauseActive(): boolean {
+    return this.pause !== null;
+  }
+
+  get monitoring(): boolean {
+    return this.monitors.size > 0;
+  }
+
   /** Whether CLIENT PAUSE holds this command now (ALL: everything; WRITE: what may write or replicate). */
   isPaused(mayWrite: boolean): boolean {
     if (this.pause === null) return false;

@@ -61,8 +61,8 @@ export function processCommand(c: Client, server: Server): void {
   if (server.config.maxmemory > 0) {
     const outOfMemory = server.performEvictions() === 'fail';
     const mayGrow =
-      cmd.flags.has('denyoom') ||
-      (c.inMulti && cmd.name === 'exec' && c.queued.some((q) => q.spec.flags.has('denyoom'))) ||
+      cmd.denyOom ||
+      (c.inMulti && cmd.name === 'exec' && c.queued.some((q) => q.spec.denyOom)) ||
       (c.inMulti && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset');
     if (outOfMemory && mayGrow) return reject(c, server, cmd, ERR.oom);
   }
@@ -71,13 +71,12 @@ export function processCommand(c: Client, server: Server): void {
     return reject(c, server, cmd, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
   // CLIENT PAUSE: the command waits, unexecuted, until the pause ends (replicas would not be paused).
-  const mayWrite =
-    cmd.flags.has('write') ||
-    cmd.flags.has('may_replicate') ||
-    (cmd.name === 'exec' && c.queued.some((q) => q.spec.flags.has('write') || q.spec.flags.has('may_replicate')));
-  if (server.isPaused(mayWrite)) {
-    server.postpone(c);
-    return;
+  if (server.pauseActive) {
+    const mayWrite = cmd.mayReplicate || (cmd.name === 'exec' && c.queued.some((q) => q.spec.mayReplicate));
+    if (server.isPaused(mayWrite)) {
+      server.postpone(c);
+      return;
+    }
   }
   if (c.inMulti) {
     if (!RUN_INSIDE_MULTI.has(cmd.name)) {
@@ -102,17 +101,17 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   cmd.handler(c, server);
   server.stats.lookups.counting = counting;
   const durationNs = server.cpuNs() - startNs;
-  server.stats.recordCall(cmd.name, durationNs, server.stats.totalErrorReplies > errors);
+  server.stats.recordCall(server.stats.forSpec(cmd), durationNs, server.stats.totalErrorReplies > errors);
   const durationUs = Math.floor(durationNs / 1000);
   const config = server.config;
-  if (config.slowlogLogSlowerThan >= 0 && durationUs >= config.slowlogLogSlowerThan && !cmd.flags.has('skip_slowlog')) {
+  if (config.slowlogLogSlowerThan >= 0 && durationUs >= config.slowlogLogSlowerThan && cmd.slowlogged) {
     server.slowlog.push(argv, durationUs, server.nowMs(), c.peer, c.name, config.slowlogLogSlowerThan, config.slowlogMaxLen);
   }
   if (config.latencyMonitorThreshold > 0) {
     server.latency.addIfNeeded(cmd.isFast ? 'fast-command' : 'command', Math.floor(durationUs / 1000), server.nowMs(), config.latencyMonitorThreshold);
   }
   // Administrative commands (and those flagged skip_monitor) are not shown to MONITOR clients.
-  if (!cmd.flags.has('admin') && !cmd.flags.has('skip_monitor')) server.feedMonitors(c, argv);
+  if (server.monitoring && cmd.monitored) server.feedMonitors(c, argv);
 }
 
 /** rejectCommand: the command was refused before it ran. */

@@ -71,6 +71,10 @@ export interface Server {
   unpauseClients(): void;
   /** CLIENT UNBLOCK: end a blocking command now, as a timeout or with the UNBLOCKED error. */
   unblockClient(c: Client, asError: boolean): void;
+  /** A CLIENT PAUSE is in force (cheap test before isPaused). */
+  readonly pauseActive: boolean;
+  /** Some client is in MONITOR mode. */
+  readonly monitoring: boolean;
   /** Whether CLIENT PAUSE holds a command now; `mayWrite` for commands that may write or replicate. */
   isPaused(mayWrite: boolean): boolean;
   /** blockPostponeClient: hold c's command until the pause ends. */

@@ -32,6 +32,13 @@ export class ServerStats {
   readonly errors = new Map<string, number>();
   readonly commands = new Map<string, CommandStat>();
 
+  /** Counters by command-table index, for call(). */
+  private readonly bySpec: (CommandStat | undefined)[] = [];
+
+  forSpec(spec: { index: number; name: string }): CommandStat {
+    return this.bySpec[spec.index] ?? (this.bySpec[spec.index] = this.command(spec.name));
+  }
+
   command(name: string): CommandStat {
     let s = this.commands.get(name);
     if (s === undefined) {
@@ -50,9 +57,8 @@ export class ServerStats {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
-  /** One executed call of a command taking `ns` of virtual time. */
-  recordCall(name: string, ns: number, failed: boolean): void {
-    const s = this.command(name);
+  /** One executed call of a command taking `ns` of virtual time (`s` is the command's counters). */
+  recordCall(s: CommandStat, ns: number, failed: boolean): void {
     s.calls++;
     s.ns += ns;
     if (failed) s.failed++;
@@ -72,7 +78,14 @@ export class ServerStats {
     this.lookups.misses = 0;
     this.totalErrorReplies = 0;
     this.errors.clear();
-    this.commands.clear();
+    // Commands keep their counter objects (call() holds them); zero them instead.
+    for (const s of this.commands.values()) {
+      s.calls = 0;
+      s.ns = 0;
+      s.rejected = 0;
+      s.failed = 0;
+      s.histogram.clear();
+    }
   }
 }
 
@@ -83,6 +96,7 @@ export class ServerStats {
  */
 export function latencyBucket(us: number): number {
   if (us <= 1) return 1;
+  if (us < 100) return Math.ceil(us * 10) / 10 <= 10 ? Math.ceil(us * 10) / 10 : Math.ceil(us);
   const magnitude = 10 ** (Math.floor(Math.log10(us)) - 1);
   return Math.ceil(us / magnitude) * magnitude;
 }
