@@ -8,8 +8,8 @@ export interface CommandStat {
   ns: number;
   rejected: number;
   failed: number;
-  /** Latency histogram: counts per bucket (see latencyBucket). */
-  histogram: Map<number, number>;
+  /** Latency histogram: counts per log-linear bucket of nanoseconds (see latencyBucketIndex). */
+  histogram: Uint32Array;
 }
 
 /** Redis keeps at most this many distinct error codes in errorstats (ERRORSTATS_LIMIT). */
@@ -42,7 +42,7 @@ export class ServerStats {
   command(name: string): CommandStat {
     let s = this.commands.get(name);
     if (s === undefined) {
-      s = { calls: 0, ns: 0, rejected: 0, failed: 0, histogram: new Map() };
+      s = { calls: 0, ns: 0, rejected: 0, failed: 0, histogram: new Uint32Array(HISTOGRAM_BUCKETS) };
       this.commands.set(name, s);
     }
     return s;
@@ -62,8 +62,7 @@ export class ServerStats {
     s.calls++;
     s.ns += ns;
     if (failed) s.failed++;
-    const b = latencyBucket(ns / 1000);
-    s.histogram.set(b, (s.histogram.get(b) ?? 0) + 1);
+    s.histogram[latencyBucketIndex(ns)]++;
   }
 
   reset(): void {
@@ -84,32 +83,48 @@ export class ServerStats {
       s.ns = 0;
       s.rejected = 0;
       s.failed = 0;
-      s.histogram.clear();
+      s.histogram.fill(0);
     }
   }
 }
 
 /**
- * Redis records latencies in an HDR histogram with two significant digits; the lab keeps the same precision:
- * a bucket is the microsecond value rounded up to two significant digits (1.0, 1.1, ... 9.9, 10, 11, ... 99,
- * 100, 110, ...), stored as its upper bound.
+ * Redis records per-command latencies in an HDR histogram (microseconds, about two significant digits). The
+ * lab keeps a log-linear histogram of nanoseconds: for each power of two, 16 equal sub-buckets, so a bucket's
+ * bound is within about 6% of any value in it, and recording a call is one array increment.
  */
-export function latencyBucket(us: number): number {
-  if (us <= 1) return 1;
-  if (us < 100) return Math.ceil(us * 10) / 10 <= 10 ? Math.ceil(us * 10) / 10 : Math.ceil(us);
-  const magnitude = 10 ** (Math.floor(Math.log10(us)) - 1);
-  return Math.ceil(us / magnitude) * magnitude;
+const SUB_BUCKETS = 16;
+const HISTOGRAM_BUCKETS = 48 * SUB_BUCKETS;
+
+export function latencyBucketIndex(ns: number): number {
+  // Integer arithmetic on the common path (below 2^31 ns, about 2 s): no Math.pow, no floating division.
+  if (ns < 2147483648) {
+    const v = ns < 1 ? 1 : ns | 0;
+    const exp = 31 - Math.clz32(v);
+    const sub = exp >= 4 ? (v >>> (exp - 4)) - SUB_BUCKETS : (v << (4 - exp)) - SUB_BUCKETS;
+    return exp * SUB_BUCKETS + sub;
+  }
+  if (ns >= 2 ** 47) return HISTOGRAM_BUCKETS - 1;
+  const exp = Math.floor(Math.log2(ns));
+  return exp * SUB_BUCKETS + Math.floor(ns / 2 ** (exp - 4)) - SUB_BUCKETS;
 }
 
-/** A percentile of a histogram (p in 0..100): the bucket bound below which p% of the calls fall. */
-export function histogramPercentile(h: Map<number, number>, p: number): number {
-  const buckets = [...h.entries()].sort((a, b) => a[0] - b[0]);
-  const total = buckets.reduce((n, [, c]) => n + c, 0);
+/** The upper bound of a bucket, in microseconds. */
+export function latencyBucketBoundUs(index: number): number {
+  const exp = Math.floor(index / SUB_BUCKETS);
+  const sub = index % SUB_BUCKETS;
+  return ((SUB_BUCKETS + sub + 1) * 2 ** exp) / SUB_BUCKETS / 1000;
+}
+
+/** A percentile of a histogram (p in 0..100): the bound of the bucket where p% of the calls are reached. */
+export function histogramPercentile(h: Uint32Array, p: number): number {
+  let total = 0;
+  for (let i = 0; i < h.length; i++) total += h[i];
   const target = Math.max(1, Math.ceil((p / 100) * total));
   let seen = 0;
-  for (const [bound, count] of buckets) {
-    seen += count;
-    if (seen >= target) return bound;
+  for (let i = 0; i < h.length; i++) {
+    seen += h[i];
+    if (seen >= target) return latencyBucketBoundUs(i);
   }
-  return buckets.length ? buckets[buckets.length - 1][0] : 0;
+  return 0;
 }
