@@ -30,6 +30,42 @@ export function parseMemory(value: string): number | null {
   return Number(m[1]) * mul[unit];
 }
 
+/**
+ * Parameters Redis 7.0 knows under two names (config.c's aliases: the old ziplist and slave names). They are
+ * one setting: setting either changes both, and CONFIG GET shows both.
+ */
+const ALIAS_PAIRS: [string, string][] = [
+  ['cluster-replica-no-failover', 'cluster-slave-no-failover'],
+  ['replica-lazy-flush', 'slave-lazy-flush'],
+  ['replica-serve-stale-data', 'slave-serve-stale-data'],
+  ['replica-read-only', 'slave-read-only'],
+  ['replica-ignore-maxmemory', 'slave-ignore-maxmemory'],
+  ['replica-announce-ip', 'slave-announce-ip'],
+  ['cluster-replica-validity-factor', 'cluster-slave-validity-factor'],
+  ['list-max-listpack-size', 'list-max-ziplist-size'],
+  ['replica-priority', 'slave-priority'],
+  ['replica-announce-port', 'slave-announce-port'],
+  ['repl-ping-replica-period', 'repl-ping-slave-period'],
+  ['min-replicas-to-write', 'min-slaves-to-write'],
+  ['min-replicas-max-lag', 'min-slaves-max-lag'],
+  ['busy-reply-threshold', 'lua-time-limit'],
+  ['hash-max-listpack-entries', 'hash-max-ziplist-entries'],
+  ['zset-max-listpack-entries', 'zset-max-ziplist-entries'],
+  ['hash-max-listpack-value', 'hash-max-ziplist-value'],
+  ['zset-max-listpack-value', 'zset-max-ziplist-value'],
+  ['replicaof', 'slaveof'],
+];
+const ALIASES = new Map<string, string>();
+for (const [a, b] of ALIAS_PAIRS) {
+  ALIASES.set(a, b);
+  ALIASES.set(b, a);
+}
+
+/** The other name of an aliased parameter, if it has one. */
+export function configAlias(name: string): string | undefined {
+  return ALIASES.get(name.toLowerCase());
+}
+
 export class ServerConfig {
   private values: ConfigValues;
   /**
@@ -89,6 +125,8 @@ export class ServerConfig {
     const key = name.toLowerCase();
     if (!ServerConfig.isKnown(key)) throw new Error(`unknown config parameter '${name}'`);
     this.values[key] = value;
+    const alias = ALIASES.get(key);
+    if (alias !== undefined) this.values[alias] = value;
     if (key === 'maxmemory' || key === 'maxmemory-policy') {
       const policy = this.values['maxmemory-policy'];
       this.sharedIntegers = this.values.maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
