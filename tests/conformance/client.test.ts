@@ -4,6 +4,7 @@
  * are equal once their timestamp and client address are taken out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { connectResp, startServers, type Servers } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
@@ -93,5 +94,40 @@ describe('CLIENT and MONITOR compared with redis-server', () => {
     }
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[0].length).toBeGreaterThan(5);
+  });
+});
+
+describe('client-query-buffer-limit compared with redis-server', () => {
+  let servers: Servers;
+  beforeAll(async () => {
+    servers = await startServers(['--client-query-buffer-limit', '1mb']);
+  });
+  afterAll(async () => {
+    await servers?.stop();
+  });
+
+  /** Sends a request that never completes; resolves true if the server closed the connection. */
+  const flood = (port: number, bytes: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createConnection({ host: '127.0.0.1', port }, () => {
+        s.write(`*2\r\n$3\r\nSET\r\n$${bytes + 10}\r\n`);
+        s.write(Buffer.alloc(bytes, 120));
+      });
+      const timer = setTimeout(() => {
+        s.destroy();
+        resolve(false);
+      }, 1500);
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      s.on('error', () => undefined);
+    });
+
+  it('drops a client whose pending request passes the limit, and only then', async () => {
+    const results = [];
+    for (const port of [servers.realPort, servers.labPort]) results.push([await flood(port, 1_200_000), await flood(port, 600_000)]);
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual([true, false]);
   });
 });

@@ -79,6 +79,8 @@ export class ServerConfig {
   latencyMonitorThreshold = 0;
   /** maxmemory in bytes; 0 = no limit (checked before every command). */
   maxmemory = 0;
+  /** client-query-buffer-limit in bytes (checked after every read). */
+  clientQueryBufferLimit = 1024 ** 3;
 
   /** Told after every change (the node re-derives what depends on the parameter: memory tracking, LFU). */
   onChange: ((name: string) => void) | null = null;
@@ -94,6 +96,7 @@ export class ServerConfig {
     this.slowlogMaxLen = Number(this.values['slowlog-max-len']);
     this.latencyMonitorThreshold = Number(this.values['latency-monitor-threshold']);
     this.maxmemory = parseMemory(this.values.maxmemory) ?? 0;
+    this.clientQueryBufferLimit = parseMemory(this.values['client-query-buffer-limit']) ?? 1024 ** 3;
   }
 
   /** Whether redis-server 7.0 knows this parameter (names are case-insensitive). */
@@ -131,7 +134,7 @@ export class ServerConfig {
       const policy = this.values['maxmemory-policy'];
       this.sharedIntegers = this.values.maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
     }
-    if (key.startsWith('slowlog') || key === 'latency-monitor-threshold' || key === 'maxmemory') this.derive();
+    if (key.startsWith('slowlog') || key === 'latency-monitor-threshold' || key === 'maxmemory' || key === 'client-query-buffer-limit') this.derive();
     this.onChange?.(key);
   }
 

@@ -1,9 +1,8 @@
 /**
- * Bytes taken by Redis's compact encodings (sds strings, listpacks, intsets), computed from the contents: the
- * lab keeps values as JS collections and sizes them as Redis would lay them out.
+ * Bytes taken by Redis's sds strings, intsets and dict tables, computed from the contents (listpack and
+ * quicklist layouts live in persistence/, which writes them byte for byte).
  */
 import type { ByteString } from '../types/bytes.ts';
-import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { mallocSize } from './jemalloc.ts';
 import { SIZEOF } from './redis-structs.ts';
 
@@ -37,7 +36,9 @@ const SDS_MAX_PREALLOC = 1024 * 1024;
 export function sdsGrowAlloc(alloc: number | undefined, len: number, newLen: number): number {
   const current = alloc ?? sdsAllocSize(len);
   const hdr = alloc === undefined ? sdsHeader(len) : sdsGrowHeader(current);
-  if (newLen <= current - hdr - 1) return current;
+  // A type-5 sds (under 32 bytes, 1-byte header) records no capacity: it never has spare room.
+  const capacity = alloc === undefined && hdr === 1 ? len : current - hdr - 1;
+  if (newLen <= capacity) return current;
   const cap = newLen < SDS_MAX_PREALLOC ? newLen * 2 : newLen + SDS_MAX_PREALLOC;
   return mallocSize(sdsGrowHeader(cap) + cap + 1);
 }
@@ -45,39 +46,6 @@ export function sdsGrowAlloc(alloc: number | undefined, len: number, newLen: num
 /** An embstr object: robj, sdshdr8 and the bytes in one allocation. */
 export function embstrAllocSize(len: number): number {
   return mallocSize(SIZEOF.robj + 3 + len + 1);
-}
-
-/** Bytes a listpack entry's trailing back-length takes for an encoding of `n` bytes. */
-function backlenBytes(n: number): number {
-  if (n < 128) return 1;
-  if (n < 16384) return 2;
-  if (n < 2097152) return 3;
-  if (n < 268435456) return 4;
-  return 5;
-}
-
-/** One listpack entry: integers that fit take 1-9 bytes, strings a 1, 2 or 5 byte header; plus the back-length. */
-export function listpackEntrySize(s: ByteString): number {
-  let enc: number;
-  if (s.length <= 20 && isCanonicalInt64(s)) {
-    const v = s.length <= 15 ? Number(s) : Number(BigInt(s));
-    if (v >= 0 && v <= 127) enc = 1;
-    else if (v >= -4096 && v <= 4095) enc = 2;
-    else if (v >= -32768 && v <= 32767) enc = 3;
-    else if (v >= -8388608 && v <= 8388607) enc = 4;
-    else if (v >= -2147483648 && v <= 2147483647) enc = 5;
-    else enc = 9;
-  } else if (s.length < 64) enc = 1 + s.length;
-  else if (s.length < 4096) enc = 2 + s.length;
-  else enc = 5 + s.length;
-  return enc + backlenBytes(enc);
-}
-
-/** Total bytes of a listpack holding these entries. */
-export function listpackBytes(entries: Iterable<ByteString>): number {
-  let n = SIZEOF.listpackHeader + SIZEOF.listpackEnd;
-  for (const e of entries) n += listpackEntrySize(e);
-  return n;
 }
 
 /** Bytes of an intset of these integer members: width 2, 4 or 8 from the widest value. */

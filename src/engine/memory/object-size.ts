@@ -10,49 +10,22 @@ import type { ListObject, RedisObject } from '../keyspace/object.ts';
 import { mallocSize } from './jemalloc.ts';
 import { formatDouble17g } from '../types/double.ts';
 import { SIZEOF } from './redis-structs.ts';
-import { dictSlots, embstrAllocSize, intsetBytes, listpackBytes, listpackEntrySize, sdsAllocSize } from './encodings-size.ts';
+import { dictSlots, embstrAllocSize, intsetBytes, sdsAllocSize } from './encodings-size.ts';
+import { lpBytesFor } from '../persistence/listpack.ts';
+import { splitIntoNodes } from '../persistence/quicklist.ts';
 
 /** Redis's default number of nested elements MEMORY USAGE samples. */
 export const MEMORY_USAGE_DEFAULT_SAMPLES = 5;
 
-/** list-max-listpack-size: negative values are byte limits per quicklist node. */
-const QUICKLIST_SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536];
-const QUICKLIST_SIZE_SAFETY_LIMIT = 8192;
-const QUICKLIST_SIZE_ESTIMATE_OVERHEAD = 8;
-
 /**
- * The listpack sizes of a list's quicklist nodes, packing elements head to tail as pushes to the tail would:
- * a node takes another element while its estimated size stays under the node limit (_quicklistNodeAllowInsert).
- * Stops after `maxNodes` nodes (0 = all); also returns how many nodes the whole list needs.
+ * The byte sizes of a list's quicklist nodes (the listpacks, or the element itself for a plain node), grouped
+ * as pushes to the tail group them (persistence/quicklist.ts). Only the first `maxNodes` sizes are measured
+ * (0 = all); `count` is the number of nodes.
  */
-export function quicklistNodes(list: ListObject, fill: number, maxNodes: number): { sizes: number[]; count: number } {
-  const sizes: number[] = [];
-  let count = 0;
-  let sz = 0;
-  let elements = 0;
-  let bytes = 0;
-  const limit = fill < 0 ? QUICKLIST_SIZE_LIMITS[Math.min(-fill, 5) - 1] : QUICKLIST_SIZE_SAFETY_LIMIT;
-  const flush = () => {
-    count++;
-    if (maxNodes === 0 || sizes.length < maxNodes) sizes.push(bytes);
-  };
-  for (const e of list.value) {
-    const newSz = sz + e.length + QUICKLIST_SIZE_ESTIMATE_OVERHEAD;
-    const fits = elements > 0 && (fill < 0 ? newSz <= limit : newSz <= QUICKLIST_SIZE_SAFETY_LIMIT && elements < fill);
-    if (elements > 0 && !fits) {
-      flush();
-      sz = 0;
-      elements = 0;
-      bytes = 0;
-    }
-    if (elements === 0) bytes = SIZEOF.listpackHeader + SIZEOF.listpackEnd;
-    const entry = listpackEntrySize(e);
-    bytes += entry;
-    sz = bytes;
-    elements++;
-  }
-  if (elements > 0) flush();
-  return { sizes, count };
+export function quicklistNodeSizes(list: ListObject, fill: number, maxNodes: number): { sizes: number[]; count: number } {
+  const groups = splitIntoNodes(list.value, fill);
+  const measured = maxNodes === 0 ? groups : groups.slice(0, maxNodes);
+  return { sizes: measured.map((g) => (g.plain ? g.elements[0].length : lpBytesFor(g.elements))), count: groups.length };
 }
 
 /** objectComputeSize: the value's bytes, sampling at most `samples` nested elements (0 = all). */
@@ -64,7 +37,7 @@ export function objectComputeSize(o: RedisObject, samples: number, listFill = -2
       if (o.enc === 'embstr') return embstrAllocSize(o.value.length);
       return SIZEOF.robj + (o.sdsAlloc ?? sdsAllocSize(o.value.length));
     case 'list': {
-      const { sizes, count } = quicklistNodes(o, listFill, samples);
+      const { sizes, count } = quicklistNodeSizes(o, listFill, samples);
       let size = SIZEOF.robj + SIZEOF.quicklist;
       if (sizes.length === 0) return size;
       let ele = 0;
@@ -77,7 +50,7 @@ export function objectComputeSize(o: RedisObject, samples: number, listFill = -2
       return SIZEOF.robj + dictOverhead(o.value.size) + sampled(o.value.keys(), o.value.size, take, (m) => SIZEOF.dictEntry + sdsAllocSize(m.length));
     }
     case 'hash': {
-      if (o.enc === 'listpack') return SIZEOF.robj + mallocSize(listpackBytes(flatten(o.value)));
+      if (o.enc === 'listpack') return SIZEOF.robj + mallocSize(lpBytesFor([...flatten(o.value)]));
       return (
         SIZEOF.robj +
         dictOverhead(o.value.size) +
@@ -86,7 +59,7 @@ export function objectComputeSize(o: RedisObject, samples: number, listFill = -2
     }
     case 'zset': {
       if (o.enc === 'listpack') {
-        return SIZEOF.robj + mallocSize(listpackBytes(zsetListpackEntries(o.dict)));
+        return SIZEOF.robj + mallocSize(lpBytesFor([...zsetListpackEntries(o.dict)]));
       }
       const header = mallocSize(SIZEOF.zskiplistNodeBase + 32 * SIZEOF.zskiplistLevel);
       let size = SIZEOF.robj + SIZEOF.zset + SIZEOF.zskiplist + SIZEOF.dict + SIZEOF.dictBucket * dictSlots(o.dict.size) + header;

@@ -47,6 +47,16 @@ export class RequestParser extends BufferedParser {
   private multibulkLen = 0;
   private bulkLen = -1;
   private argv: ByteString[] = [];
+  /** Bytes of the arguments of a request still being received. */
+  private argvBytes = 0;
+
+  /**
+   * What Redis's query buffer would hold for this client: unparsed input plus the arguments of a request not
+   * yet complete (client-query-buffer-limit applies to it).
+   */
+  get queryBufferBytes(): number {
+    return this.bufferedBytes + this.argvBytes;
+  }
   private failed: ProtocolError | null = null;
 
   constructor(limits: Partial<ParserLimits> = {}) {
@@ -103,6 +113,7 @@ export class RequestParser extends BufferedParser {
       if (ll <= 0) return [];
       this.multibulkLen = ll;
       this.argv = [];
+      this.argvBytes = 0;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -121,12 +132,14 @@ export class RequestParser extends BufferedParser {
       }
       if (this.end - this.pos < this.bulkLen + 2) return null;
       this.argv.push(bytesToByteString(buf, this.pos, this.pos + this.bulkLen));
+      this.argvBytes += this.bulkLen;
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
     }
     const argv = this.argv;
     this.argv = [];
+    this.argvBytes = 0;
     return argv;
   }
 

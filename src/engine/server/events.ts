@@ -17,7 +17,9 @@ export type EngineEvent =
     }
   | { type: 'command'; at: TimeUs; client: number; name: string; argc: number }
   | { type: 'client-connected'; at: TimeUs; client: number; peer: string }
-  | { type: 'client-closed'; at: TimeUs; client: number; reason: 'peer' | 'quit' | 'protocol-error' | 'security' | 'rejected' | 'killed' }
+  | { type: 'client-closed'; at: TimeUs; client: number; reason: 'peer' | 'quit' | 'protocol-error' | 'security' | 'rejected' | 'killed' | 'query-buffer-limit' }
+  /** A client exceeded client-query-buffer-limit and was dropped. */
+  | { type: 'query-buffer-limit'; at: TimeUs; client: number; bytes: number }
   | { type: 'protocol-error'; at: TimeUs; client: number; message: string }
   /** maxmemory eviction deleted a key. */
   | { type: 'key-evicted'; at: TimeUs; db: number; key: string };

@@ -512,6 +512,12 @@ export class RedisNode implements Server {
     c.parser.feed(r.bytes);
     this.loop.spend(r.bytes.length * COST_NS.parsePerByte);
     this.processInputBuffer(c);
+    // client-query-buffer-limit: a client that piles up more unprocessed input than this is dropped, without a
+    // reply (Redis logs "Closing client that reached max query buffer length").
+    if (!c.closed && c.parser.queryBufferBytes > this.config.clientQueryBufferLimit) {
+      this.events.push({ type: 'query-buffer-limit', at: this.loop.nowUs, client: c.id, bytes: c.parser.queryBufferBytes });
+      this.freeClient(c, 'query-buffer-limit');
+    }
   }
 
   /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
@@ -600,7 +606,7 @@ export class RedisNode implements Server {
     this.outbox.push({ kind: 'data', at: this.loop.nowUs, conn: c.conn, bytes });
   }
 
-  private freeClient(c: Client, reason: CloseReason | 'peer' | 'rejected'): void {
+  private freeClient(c: Client, reason: CloseReason | 'peer' | 'rejected' | 'query-buffer-limit'): void {
     if (c.closed) return;
     c.closed = true;
     this.clients.delete(c.fd);
