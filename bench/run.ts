@@ -1,10 +1,12 @@
 /**
  * npm run bench: every benchmark, one table. Figures, not pass/fail; the issues name the figures to reach.
- * Select with BENCH=resp,worker (default: all).
+ * Select with BENCH=resp,worker (default: all). The redis-benchmark suite needs Debian's redis-server and
+ * redis-tools (BENCH_REQUESTS sets its request count, default 200,000).
  */
 import { benchResp } from './resp.ts';
 import { benchWorkerHost } from './worker-host.ts';
 import { benchEngine } from './engine.ts';
+import { benchRedisBenchmark } from './redis-benchmark.ts';
 
 export interface BenchRow {
   name: string;
@@ -17,6 +19,7 @@ const suites: Record<string, () => BenchRow[] | Promise<BenchRow[]>> = {
   resp: benchResp,
   engine: benchEngine,
   worker: benchWorkerHost,
+  'redis-benchmark': benchRedisBenchmark,
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(suites).join(',')).split(',').map((s) => s.trim());

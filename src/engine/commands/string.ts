@@ -87,7 +87,8 @@ function setGeneric(c: Client, server: Server, key: string, value: string, opts:
     deadline = expireDeadlineMs(c, server, opts.expire.unit, opts.expire.arg, c.lastCommand);
     if (deadline === null) return;
   }
-  const existing = c.db.lookup(key, server.nowMs());
+  const now = server.nowMs();
+  const existing = c.db.lookup(key, now);
   if (opts.get) {
     // SET ... GET replies with the old value first; a non-string old value aborts the whole command.
     if (existing === undefined) c.reply.nullBulk();
@@ -95,13 +96,19 @@ function setGeneric(c: Client, server: Server, key: string, value: string, opts:
     else c.reply.bulk(existing.value);
   }
   if ((opts.nx && existing !== undefined) || (opts.xx && existing === undefined)) {
-    if (!opts.get) (abortReply ?? (() => c.reply.nullBulk()))();
+    if (!opts.get) {
+      if (abortReply) abortReply();
+      else c.reply.nullBulk();
+    }
     return;
   }
-  c.db.set(key, newString(server, value), opts.keepTtl);
+  c.db.set(key, createStringObject(value, now, server.config.sharedIntegers), opts.keepTtl);
   if (deadline !== null) c.db.setExpire(key, deadline);
   server.markDirty();
-  if (!opts.get) (okReply ?? (() => c.reply.ok()))();
+  if (!opts.get) {
+    if (okReply) okReply();
+    else c.reply.ok();
+  }
 }
 
 const NO_OPTIONS: StringOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, expire: null };
