@@ -10,6 +10,7 @@
  */
 import type { Database } from './database.ts';
 import type { Prng } from '../random/prng.ts';
+import { COST_NS } from '../loop/cost-model.ts';
 
 /** ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP at the default active-expire-effort (1). */
 const KEYS_PER_LOOP = 20;
@@ -17,8 +18,6 @@ const KEYS_PER_LOOP = 20;
 const ACCEPTABLE_STALE = 10;
 /** ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: the share of the cron period the slow cycle may use. */
 const SLOW_TIME_PERC = 25;
-/** Virtual CPU time to look at one sampled key (and delete it when expired). */
-export const EXPIRE_SAMPLE_COST_NS = 300;
 
 export interface ActiveExpireState {
   /** Per database: Redis's avg_ttl estimate (ms). */
@@ -54,7 +53,7 @@ export function activeExpireCycle(dbs: Database[], state: ActiveExpireState, rng
       for (let i = 0; i < n; i++) {
         const key = db.randomExpiringKey(rng);
         if (key === undefined) break;
-        spentNs += EXPIRE_SAMPLE_COST_NS;
+        spentNs += COST_NS.expireSample;
         const when = Number(db.expires.get(key));
         if (when <= nowMs) {
           db.expireIfNeeded(key, nowMs);

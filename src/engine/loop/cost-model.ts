@@ -23,6 +23,8 @@ export const COST_NS = {
   accept: 5_000,
   /** serverCron's own bookkeeping per run (clients cron, databases cron, stats). */
   serverCronBase: 20_000,
+  /** The active expire cycle, per key sampled (and deleted when expired). */
+  expireSample: 300,
   /**
    * select(2) and poll(2) hand the kernel every watched descriptor on every call and scan them all on return,
    * so their cost grows with the number of connections, ready or not. epoll only reports the ready ones.
