@@ -14,9 +14,10 @@
  * Differences that are deliberate are listed, each with its reason, in known-differences.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ReplyParser } from '../../src/engine/resp/reply-parser.ts';
 import { splitArgs } from '../../src/engine/resp/request-parser.ts';
 import { encodeCommand } from '../../src/clients/protocol/encode-command.ts';
@@ -186,8 +187,10 @@ function launch(cmd: string, args: string[], port: number, name: string): Promis
 export async function startServers(extra: string[] = []): Promise<Servers> {
   const [realPort, labPort] = freePortPair();
   const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extra];
-  const real = await launch('redis-server', ['--port', String(realPort), ...common], realPort, 'redis-server');
-  const lab = await launch(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(labPort), ...common], labPort, 'cluster-lab-server');
+  // Cluster-enabled servers write nodes.conf into their dir: give each a fresh one.
+  const dirs = extra.includes('--cluster-enabled') ? [mkdtempSync(join(tmpdir(), 'lab-real-')), mkdtempSync(join(tmpdir(), 'lab-lab-'))] : null;
+  const real = await launch('redis-server', ['--port', String(realPort), ...common, ...(dirs ? ['--dir', dirs[0]] : [])], realPort, 'redis-server');
+  const lab = await launch(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(labPort), ...common, ...(dirs ? ['--dir', dirs[1]] : [])], labPort, 'cluster-lab-server');
   return {
     realPort,
     labPort,
@@ -204,6 +207,15 @@ export interface StepResult {
   step: Step;
   real: string;
   lab: string;
+}
+
+/**
+ * For cluster scripts: node ids (40 hex chars, random per server) and each server's ports become placeholders,
+ * so the two servers' replies can be compared byte for byte (the placeholders keep the lengths equal only when
+ * the ports have the same number of digits, which the port range guarantees).
+ */
+export function normalizeCluster(text: string, port: number): string {
+  return text.replace(/[0-9a-f]{40}/g, '<node-id-0000000000000000000000000000000>').replaceAll(String(port + 10000), '<cpor>').replaceAll(String(port), '<port>');
 }
 
 /** Runs one script against both servers; returns every step's pair of results. */

@@ -126,6 +126,8 @@ export const clientCommands: CommandDefinition[] = [
       c.replySkip = false;
       c.replySkipNext = false;
       c.noEvict = false;
+      c.asking = false;
+      c.readonlyMode = false;
       c.reply.status('RESET');
     },
   },

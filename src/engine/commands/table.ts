@@ -29,6 +29,7 @@ import { memoryCommands } from './memory-command.ts';
 import { infoCommands } from './info.ts';
 import { clientAdminCommands, monitorCommands } from './client-admin.ts';
 import { slowlogLatencyCommands } from './slowlog-latency.ts';
+import { clusterCommands } from './cluster.ts';
 
 export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
 export interface DocEntry {
@@ -83,10 +84,11 @@ function buildSpec(def: CommandDefinition): CommandSpec {
     monitored: !flags.has('admin') && !flags.has('skip_monitor'),
     slowlogged: !flags.has('skip_slowlog'),
     index: 0,
+    hasKeys: flags.has('movablekeys') || (row[8] ?? []).length > 0,
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...clusterCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

@@ -57,6 +57,8 @@ export interface CommandSpec {
   /** Shown to MONITOR clients (not admin, not skip_monitor) and logged by SLOWLOG (not skip_slowlog). */
   monitored: boolean;
   slowlogged: boolean;
+  /** Has key arguments (key specs or movable keys): cluster mode routes it by slot. */
+  hasKeys: boolean;
   /** Position in the command table: per-node statistics are arrays indexed by it (no name lookups per call). */
   index: number;
 }

@@ -10,6 +10,7 @@ import type { RedisObject } from './object.ts';
 import { ScanIndex } from './scan-index.ts';
 import type { LfuTracker } from '../memory/lfu.ts';
 import type { Prng } from '../random/prng.ts';
+import { keyHashSlot } from '../cluster/slots.ts';
 
 export type Deadline = number | bigint;
 
@@ -44,7 +45,49 @@ export class Database {
    */
   lookupStats: { hits: number; misses: number; counting: boolean } | null = null;
 
+  /**
+   * Cluster mode's slot-to-keys index (db->slots_to_keys): the keys of each slot, oldest first, so CLUSTER
+   * COUNTKEYSINSLOT is O(1) and GETKEYSINSLOT O(count). Null outside cluster mode.
+   */
+  private slotKeys: Map<number, Set<ByteString>> | null = null;
+
   constructor(readonly id: number) {}
+
+  /** Keep the slot-to-keys index from now on (cluster mode). */
+  enableSlotIndex(): void {
+    if (this.slotKeys !== null) return;
+    this.slotKeys = new Map();
+    for (const key of this.keys.keys()) this.indexSlot(key);
+  }
+
+  private indexSlot(key: ByteString): void {
+    const slot = keyHashSlot(key);
+    let set = this.slotKeys!.get(slot);
+    if (set === undefined) this.slotKeys!.set(slot, (set = new Set()));
+    set.add(key);
+  }
+
+  private unindexSlot(key: ByteString): void {
+    const slot = keyHashSlot(key);
+    const set = this.slotKeys!.get(slot);
+    if (set === undefined) return;
+    set.delete(key);
+    if (set.size === 0) this.slotKeys!.delete(slot);
+  }
+
+  countKeysInSlot(slot: number): number {
+    return this.slotKeys?.get(slot)?.size ?? 0;
+  }
+
+  /** Up to `count` keys of a slot, newest first (Redis adds a key at the head of its slot's list). */
+  keysInSlot(slot: number, count: number): ByteString[] {
+    const set = this.slotKeys?.get(slot);
+    if (!set || count <= 0) return [];
+    const all = [...set];
+    const out: ByteString[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < count; i--) out.push(all[i]);
+    return out;
+  }
 
   get size(): number {
     return this.keys.size;
@@ -80,7 +123,10 @@ export class Database {
 
   /** setKey: store a value; an existing deadline is dropped unless `keepTtl`. */
   set(key: ByteString, value: RedisObject, keepTtl = false): void {
-    if (this.scanIndex !== null && !this.keys.has(key)) this.scanIndex.add(key);
+    if ((this.scanIndex !== null || this.slotKeys !== null) && !this.keys.has(key)) {
+      this.scanIndex?.add(key);
+      if (this.slotKeys !== null) this.indexSlot(key);
+    }
     this.keys.set(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.expiresIndex?.remove(key);
     if (this.changed !== null) this.changed.add(key);
@@ -127,6 +173,7 @@ export class Database {
   delete(key: ByteString): boolean {
     if (!this.keys.delete(key)) return false;
     this.scanIndex?.remove(key);
+    if (this.slotKeys !== null) this.unindexSlot(key);
     if (this.expires.delete(key)) this.expiresIndex?.remove(key);
     if (this.changed !== null) this.changed.add(key);
     if (this.watchers.size > 0) this.touchWatched(key);
@@ -140,6 +187,7 @@ export class Database {
     this.scanIndex = null;
     this.expiresIndex = null;
     this.allChanged = true;
+    if (this.slotKeys !== null) this.slotKeys = new Map();
   }
 
   /** After the keys were replaced wholesale (SWAPDB): rebuild the indexes on next use, re-measure everything. */

@@ -58,6 +58,10 @@ export class Client {
   dirtyCas = false;
   watched: { db: Database; key: ByteString }[] = [];
 
+  /** Cluster mode: ASKING (one command may use an importing slot) and READONLY (reads served by a replica). */
+  asking = false;
+  readonlyMode = false;
+
   /** CLIENT REPLY OFF, and SKIP (the next command's reply only; set after the SKIP command itself). */
   replyOff = false;
   replySkip = false;

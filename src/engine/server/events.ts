@@ -21,5 +21,9 @@ export type EngineEvent =
   /** A client exceeded client-query-buffer-limit and was dropped. */
   | { type: 'query-buffer-limit'; at: TimeUs; client: number; bytes: number }
   | { type: 'protocol-error'; at: TimeUs; client: number; message: string }
+  /** nodes.conf was written (the host stores it: a file in Node, memory in the browser). */
+  | { type: 'cluster-config-saved'; at: TimeUs; text: string }
+  /** cluster_state changed in this member's view. */
+  | { type: 'cluster-state'; at: TimeUs; state: 'ok' | 'fail' }
   /** maxmemory eviction deleted a key. */
   | { type: 'key-evicted'; at: TimeUs; db: number; key: string };

@@ -22,6 +22,9 @@ import { unwatchAllKeys } from '../commands/transactions.ts';
 import { unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
 import { isCanonicalInt64 } from '../keyspace/object.ts';
+import { ClusterState } from '../cluster/cluster-state.ts';
+import { nodesConfText } from '../cluster/describe.ts';
+import { parseBool } from '../config/config.ts';
 import { repr } from '../types/repr.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
@@ -100,6 +103,10 @@ export class RedisNode implements Server {
   private readonly evictor = new Evictor();
   private readonly expireRng: Prng;
   readonly processInfo: ProcessFacts;
+  /** Cluster mode: this member's view (null when cluster-enabled is no). */
+  readonly cluster: ClusterState | null;
+  /** clusterDoBeforeSleep flags: update the state, save nodes.conf. */
+  private clusterTodo = { updateState: false, saveConfig: false };
   /** The active expire cycle's estimates (INFO avg_ttl, expired_stale_perc). */
   readonly expireState: ActiveExpireState;
   /** The replication id a master starts with (INFO replication master_replid). */
@@ -147,6 +154,12 @@ export class RedisNode implements Server {
     this.observeCommands = opts.observeCommands ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     for (const db of this.dbs) db.lookupStats = this.stats.lookups;
+    this.cluster = this.config.clusterEnabled ? this.createClusterState() : null;
+    if (this.cluster) {
+      for (const db of this.dbs) db.enableSlotIndex();
+      // clusterInit: a node without a config file writes one at once.
+      this.clusterTodo.saveConfig = true;
+    }
     this.memory = new MemoryAccounting(this.dbs, () => this.config.clusterEnabled, () => Number(this.config.get('list-max-listpack-size')));
     this.lfu = new LfuTracker(this.rng.fork('lfu'), 10, 1);
     this.config.onChange = (name) => this.configChanged(name);
@@ -227,6 +240,65 @@ export class RedisNode implements Server {
         this.events.push({ type: 'key-evicted', at: this.loop.nowUs, db: db.id, key });
       },
     });
+  }
+
+  /** clusterInit: a new member that knows only itself, with a node id from the node's random source. */
+  private createClusterState(): ClusterState {
+    const port = this.config.port;
+    const busPort = Number(this.config.get('cluster-port')) || port + 10000;
+    return new ClusterState(this.rng.fork('cluster'), '', port, busPort, this.startedAtMs());
+  }
+
+  clusterChanged(): void {
+    this.clusterTodo.updateState = true;
+    this.clusterTodo.saveConfig = true;
+  }
+
+  saveClusterConfig(): void {
+    if (this.cluster === null) return;
+    this.events.push({ type: 'cluster-config-saved', at: this.loop.nowUs, text: nodesConfText(this.cluster) });
+  }
+
+  clusterReset(hard: boolean): void {
+    const cluster = this.cluster;
+    if (cluster === null) return;
+    cluster.migratingTo.clear();
+    cluster.importingFrom.clear();
+    for (let j = 0; j < cluster.slots.length; j++) cluster.delSlot(j);
+    for (const id of [...cluster.nodes.keys()]) if (id !== cluster.myself.id) cluster.nodes.delete(id);
+    if (hard) {
+      cluster.currentEpoch = 0;
+      cluster.lastVoteEpoch = 0;
+      cluster.myself.configEpoch = 0;
+      cluster.nodes.delete(cluster.myself.id);
+      cluster.myself.id = this.rng.fork(`cluster-reset-${this.loop.nowUs}`).hex(40);
+      cluster.nodes.set(cluster.myself.id, cluster.myself);
+    }
+    this.clusterChanged();
+  }
+
+  /** clusterCron's share of this lab so far: the state update it runs every 100 ms. */
+  private clusterCron(): void {
+    this.updateClusterState();
+  }
+
+  private updateClusterState(): void {
+    const cluster = this.cluster!;
+    const before = cluster.state;
+    cluster.updateState(this.nowMs(), parseBool(this.config.get('cluster-require-full-coverage') ?? 'yes') !== false, Number(this.config.get('cluster-node-timeout')));
+    if (cluster.state !== before) this.events.push({ type: 'cluster-state', at: this.loop.nowUs, state: cluster.state });
+  }
+
+  /** clusterBeforeSleep: the work commands asked for. */
+  private clusterBeforeSleep(): void {
+    if (this.clusterTodo.updateState) {
+      this.clusterTodo.updateState = false;
+      this.updateClusterState();
+    }
+    if (this.clusterTodo.saveConfig) {
+      this.clusterTodo.saveConfig = false;
+      this.saveClusterConfig();
+    }
   }
 
   get evictedKeys(): number {
@@ -542,6 +614,8 @@ export class RedisNode implements Server {
     const before = c.reply.pendingBytes;
     processCommand(c, this);
     if (c.postponed) return;
+    // resetClient: ASKING holds for one command (for a whole transaction inside MULTI).
+    if (c.asking && !c.inMulti && c.lastCommand !== 'asking') c.asking = false;
     if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (resetClient moves SKIP_NEXT to SKIP).
     if (c.replyOff || c.replySkip) c.reply.truncate(before);
@@ -560,6 +634,7 @@ export class RedisNode implements Server {
 
   /** beforeSleep: handleClientsWithPendingWrites, then close the clients that asked to be closed. */
   private beforeSleep(): void {
+    if (this.cluster !== null) this.clusterBeforeSleep();
     // checkClientPauseTimeoutAndReturnIfPaused: a pause whose time is up ends here.
     if (this.pause !== null && this.nowMs() >= this.pause.untilMs) this.unpauseClients();
     this.handleBlockedClientsTimeout();
@@ -580,6 +655,9 @@ export class RedisNode implements Server {
     this.loop.spend(COST_NS.serverCronBase);
     this.stats.cronLoops++;
     // Expired keys are deleted as side effects the clients did not ask for: no command, so no lookup stats.
+    // run_with_period(100): clusterCron runs every 100 ms whatever hz is.
+    const period = 1000 / this.config.hz;
+    if (this.cluster !== null && (100 <= period || this.stats.cronLoops % Math.round(100 / period) === 0)) this.clusterCron();
     const expireNs = activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
     this.loop.spend(expireNs);
     this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), Number(this.config.get('latency-monitor-threshold')));

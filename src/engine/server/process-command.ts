@@ -9,6 +9,8 @@ import { lookupCommand } from '../commands/table.ts';
 import { ERR, arityError } from '../commands/errors.ts';
 import { COST_NS } from '../loop/cost-model.ts';
 import type { CommandSpec } from '../commands/types.ts';
+import { getNodeByQuery, redirectError } from '../cluster/routing.ts';
+import { discardTransaction } from '../commands/transactions.ts';
 
 export function processCommand(c: Client, server: Server): void {
   const argv = c.argv;
@@ -56,6 +58,20 @@ export function processCommand(c: Client, server: Server): void {
   }
   if (!c.authenticated && !cmd.noAuth) return reject(c, server, cmd, ERR.noAuth);
   if (c.inMulti && cmd.flags.has('no_multi')) return reject(c, server, cmd, 'ERR Command not allowed inside a transaction');
+  // Cluster mode: a command with keys (or EXEC) must be served by the node that owns their slot.
+  const cluster = server.cluster;
+  if (cluster !== null && (cmd.hasKeys || cmd.name === 'exec')) {
+    const commands = cmd.name === 'exec' ? (c.inMulti ? c.queued.map((q) => ({ argv: q.argv, isWrite: q.spec.isWrite, name: q.spec.name })) : []) : [{ argv, isWrite: cmd.isWrite, name: cmd.name }];
+    const allowReads = server.config.get('cluster-allow-reads-when-down') === 'yes';
+    const redirect = commands.length === 0 ? null : getNodeByQuery(cluster, c, server.dbs[0], commands, server.nowMs(), allowReads);
+    if (redirect !== null) {
+      if (cmd.name === 'exec') discardTransaction(c);
+      else flagTransaction(c);
+      server.stats.forSpec(cmd).rejected++;
+      c.reply.error(redirectError(redirect));
+      return;
+    }
+  }
   // Under maxmemory: evict first; if memory still does not fit, refuse what may grow it (and anything queued
   // into a transaction, whose queue grows too).
   if (server.config.maxmemory > 0) {

@@ -49,6 +49,14 @@ export interface Server {
   /** SLOWLOG and the latency monitor. */
   readonly slowlog: import('./slowlog.ts').SlowLog;
   readonly latency: import('./latency-monitor.ts').LatencyMonitor;
+  /** Cluster mode: this member's view of the cluster (null with cluster-enabled no). */
+  readonly cluster: import('../cluster/cluster-state.ts').ClusterState | null;
+  /** A command changed the cluster view: update the state and save nodes.conf before sleeping. */
+  clusterChanged(): void;
+  /** CLUSTER SAVECONFIG: write nodes.conf now. */
+  saveClusterConfig(): void;
+  /** CLUSTER RESET SOFT|HARD. */
+  clusterReset(hard: boolean): void;
   /** INFO's counters. */
   readonly stats: import('./stats.ts').ServerStats;
   /** Virtual CPU time spent so far, in nanoseconds. */

@@ -10,6 +10,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { RedisNode } from '../../engine/server/node.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
@@ -127,11 +128,22 @@ export class TcpHost {
     this.inbox = [];
     const r = this.node.advance(this.nowUs(), inbox);
     this.perform(r.outbox);
+    for (const e of r.events) if (e.type === 'cluster-config-saved') this.writeClusterConfig(e.text);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (r.nextEventUs !== null) {
       const delayMs = Math.max(0, (r.nextEventUs - this.nowUs()) / 1000);
       this.timer = setTimeout(() => this.pump(), delayMs);
+    }
+  }
+
+  /** nodes.conf lives in `dir` under `cluster-config-file`, as redis-server keeps it. */
+  private writeClusterConfig(text: string): void {
+    const file = path.resolve(this.node.config.get('dir') ?? '.', this.node.config.get('cluster-config-file') ?? 'nodes.conf');
+    try {
+      writeFileSync(file, text);
+    } catch (err) {
+      this.opts.logger?.log('warning', `Could not save the cluster config file ${file}: ${(err as Error).message}`);
     }
   }
 

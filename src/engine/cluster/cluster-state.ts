@@ -1,0 +1,144 @@
+/**
+ * One member's view of the cluster (cluster.h clusterState): the nodes it knows, who serves each of the 16384
+ * slots, the slots it is migrating or importing, the epochs, and whether it considers the cluster ok.
+ *
+ * The bus (gossip, failure detection, failover) builds on this; the commands that only touch this member's
+ * own view (ADDSLOTS, SETSLOT, KEYSLOT, NODES, INFO, ...) read and write it directly.
+ */
+import type { Prng } from '../random/prng.ts';
+import { ClusterNode } from './cluster-node.ts';
+import { CLUSTER_SLOTS } from './slots.ts';
+
+/** CLUSTER_WRITABLE_DELAY: after a restart a master waits this long before declaring the cluster ok. */
+export const CLUSTER_WRITABLE_DELAY_MS = 2000;
+/** The rejoin delay after being in a minority is the node timeout, clamped to these bounds. */
+export const CLUSTER_MIN_REJOIN_DELAY_MS = 500;
+export const CLUSTER_MAX_REJOIN_DELAY_MS = 5000;
+
+/** Bus message types, in the order CLUSTER INFO lists their counters. */
+export const MESSAGE_TYPES = ['ping', 'pong', 'meet', 'fail', 'publish', 'publishshard', 'auth-req', 'auth-ack', 'update', 'mfstart', 'module'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export class ClusterState {
+  readonly myself: ClusterNode;
+  readonly nodes = new Map<string, ClusterNode>();
+  /** Who serves each slot in this member's view (null = unassigned). */
+  readonly slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null);
+  readonly migratingTo = new Map<number, ClusterNode>();
+  readonly importingFrom = new Map<number, ClusterNode>();
+  currentEpoch = 0;
+  lastVoteEpoch = 0;
+  state: 'ok' | 'fail' = 'fail';
+  /** Masters serving at least one slot (cluster_size), as of the last clusterUpdateState; clusterInit says 1. */
+  size = 1;
+  readonly sent = new Map<MessageType, number>();
+  readonly received = new Map<MessageType, number>();
+  /** The first clusterUpdateState call (for CLUSTER_WRITABLE_DELAY). */
+  private firstUpdateMs = 0;
+  /** Last time this member found itself without a majority of reachable masters. */
+  private amongMinorityMs = 0;
+
+  constructor(
+    rng: Prng,
+    ip: string,
+    port: number,
+    cport: number,
+    nowMs: number,
+  ) {
+    this.myself = new ClusterNode(rng.hex(40), ip, port, cport);
+    this.myself.flags.add('myself');
+    this.myself.flags.add('master');
+    this.myself.ctimeMs = nowMs;
+    this.nodes.set(this.myself.id, this.myself);
+  }
+
+  lookupNode(id: string): ClusterNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** clusterAddSlot: false when the slot already has an owner. */
+  addSlot(node: ClusterNode, slot: number): boolean {
+    if (this.slots[slot] !== null) return false;
+    node.addSlot(slot);
+    this.slots[slot] = node;
+    return true;
+  }
+
+  /** clusterDelSlot: false when nobody serves it. */
+  delSlot(slot: number): boolean {
+    const n = this.slots[slot];
+    if (n === null) return false;
+    n.delSlot(slot);
+    this.slots[slot] = null;
+    return true;
+  }
+
+  assignedSlots(): number {
+    let n = 0;
+    for (const s of this.slots) if (s !== null) n++;
+    return n;
+  }
+
+  /**
+   * clusterUpdateState. ok needs every slot served by a node not marked FAIL (with cluster-require-full-coverage)
+   * and a majority of the slot-serving masters reachable. A master waits CLUSTER_WRITABLE_DELAY after its first
+   * call before leaving fail, and, once it was in a minority (a fresh node with no slots counts: no master is
+   * reachable), the node timeout clamped to 0.5-5 s more, so it learns the current configuration before it
+   * accepts writes.
+   */
+  updateState(nowMs: number, requireFullCoverage: boolean, nodeTimeoutMs: number): void {
+    if (this.firstUpdateMs === 0) this.firstUpdateMs = nowMs;
+    if (this.myself.isMaster && this.state === 'fail' && nowMs - this.firstUpdateMs < CLUSTER_WRITABLE_DELAY_MS) return;
+    let next: 'ok' | 'fail' = 'ok';
+    if (requireFullCoverage) {
+      for (const s of this.slots) {
+        if (s === null || s.flags.has('fail')) {
+          next = 'fail';
+          break;
+        }
+      }
+    }
+    let size = 0;
+    let reachable = 0;
+    for (const n of this.nodes.values()) {
+      if (n.isMaster && n.numSlots > 0) {
+        size++;
+        if (!n.flags.has('fail') && !n.flags.has('fail?')) reachable++;
+      }
+    }
+    this.size = size;
+    if (reachable < Math.floor(size / 2) + 1) {
+      next = 'fail';
+      this.amongMinorityMs = nowMs;
+    }
+    if (next !== this.state) {
+      const rejoinDelay = Math.min(CLUSTER_MAX_REJOIN_DELAY_MS, Math.max(CLUSTER_MIN_REJOIN_DELAY_MS, nodeTimeoutMs));
+      if (next === 'ok' && this.myself.isMaster && nowMs - this.amongMinorityMs < rejoinDelay) return;
+      this.state = next;
+    }
+  }
+
+  /** Valid failure reports about a node from other masters (the bus fills these in). */
+  failureReports(node: ClusterNode): number {
+    return node.failReports.size;
+  }
+
+  countMessage(map: Map<MessageType, number>, type: MessageType): void {
+    map.set(type, (map.get(type) ?? 0) + 1);
+  }
+}
+
+/** Maximal runs of consecutive slots a node serves, ascending: [start, end] pairs. */
+export function slotRanges(node: ClusterNode): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = -1;
+  for (let j = 0; j <= CLUSTER_SLOTS; j++) {
+    const has = j < CLUSTER_SLOTS && node.hasSlot(j);
+    if (has && start < 0) start = j;
+    if (!has && start >= 0) {
+      ranges.push([start, j - 1]);
+      start = -1;
+    }
+  }
+  return ranges;
+}
