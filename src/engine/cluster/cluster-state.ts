@@ -14,6 +14,8 @@ export const CLUSTER_WRITABLE_DELAY_MS = 2000;
 /** The rejoin delay after being in a minority is the node timeout, clamped to these bounds. */
 export const CLUSTER_MIN_REJOIN_DELAY_MS = 500;
 export const CLUSTER_MAX_REJOIN_DELAY_MS = 5000;
+/** How long CLUSTER FORGET keeps a node from coming back through gossip. */
+export const CLUSTER_BLACKLIST_TTL_MS = 60_000;
 
 /** Bus message types, in the order CLUSTER INFO lists their counters. */
 export const MESSAGE_TYPES = ['ping', 'pong', 'meet', 'fail', 'publish', 'publishshard', 'auth-req', 'auth-ack', 'update', 'mfstart', 'module'] as const;
@@ -116,6 +118,28 @@ export class ClusterState {
       if (next === 'ok' && this.myself.isMaster && nowMs - this.amongMinorityMs < rejoinDelay) return;
       this.state = next;
     }
+  }
+
+  /** CLUSTER FORGET's ban list: ids not to re-add from gossip until the time given (unix ms). */
+  private readonly banned = new Map<string, number>();
+
+  /** clusterBlacklistAddNode: ban an id for CLUSTER_BLACKLIST_TTL (60 s). */
+  ban(id: string, nowMs: number): void {
+    this.banned.set(id, nowMs + CLUSTER_BLACKLIST_TTL_MS);
+  }
+
+  isBanned(id: string, nowMs: number): boolean {
+    const until = this.banned.get(id);
+    if (until === undefined) return false;
+    if (until < nowMs) {
+      this.banned.delete(id);
+      return false;
+    }
+    return true;
+  }
+
+  clearBans(): void {
+    this.banned.clear();
   }
 
   /** Valid failure reports about a node from other masters (the bus fills these in). */

@@ -409,13 +409,38 @@ export const clusterCommands: CommandDefinition[] = [
     name: 'cluster|forget',
     summaryZh: '从本节点的视图中移除一个节点（并在 60 秒内拒绝再认识它）',
     cost: o1,
-    handler: clusterOnly((c, _s, cluster) => {
+    handler: clusterOnly((c, server, cluster) => {
+      if (c.argv.length !== 3) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
       const n = cluster.lookupNode(c.argv[2]);
       if (!n) return c.reply.error(`ERR Unknown node ${c.argv[2]}`);
       if (n === cluster.myself) return c.reply.error("ERR I tried hard but I can't forget myself...");
       if (cluster.myself.replicaOf === n) return c.reply.error("ERR Can't forget my master!");
-      // Forgetting another node needs the bus, which arrives with the gossip work.
-      c.reply.error("ERR 'cluster|forget' is a Redis 7.0 command that Cluster Lab does not implement yet");
+      cluster.ban(n.id, server.nowMs());
+      server.bus!.delNode(n);
+      server.clusterChanged();
+      c.reply.ok();
+    }),
+  },
+  {
+    name: 'cluster|meet',
+    summaryZh: '让本节点与另一个节点握手，把它加入集群',
+    cost: o1,
+    handler: clusterOnly((c, server) => {
+      if (c.argv.length > 5) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
+      const port = parseInt64(c.argv[3]);
+      if (port === null) return c.reply.error(`ERR Invalid TCP base port specified: ${c.argv[3]}`);
+      let cport = port + 10000n;
+      if (c.argv.length === 5) {
+        const v = parseInt64(c.argv[4]);
+        if (v === null) return c.reply.error(`ERR Invalid TCP bus port specified: ${c.argv[4]}`);
+        cport = v;
+      }
+      const ip = normalizeIp(c.argv[2]);
+      if (ip === null || port <= 0n || port > 65535n || cport <= 0n || cport > 65535n) {
+        return c.reply.error(`ERR Invalid node address specified: ${c.argv[2]}:${c.argv[3]}`);
+      }
+      server.bus!.startHandshake(ip, Number(port), Number(cport));
+      c.reply.ok();
     }),
   },
   ...(['replicas', 'slaves'] as const).map((sub) => ({
@@ -498,6 +523,21 @@ export const clusterCommands: CommandDefinition[] = [
     }),
   },
 ];
+
+/** inet_pton-valid IPv4 or IPv6, in its canonical text form (inet_ntop); null when not an address. */
+function normalizeIp(ip: string): string | null {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    if (parts.some((p, i) => p > 255 || (v4[i + 1].length > 1 && v4[i + 1].startsWith('0')))) return null;
+    return parts.join('.');
+  }
+  if (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':') && (ip.match(/::/g) ?? []).length <= 1) {
+    const groups = ip.split(':');
+    if (groups.length <= 8 && groups.every((g) => g.length <= 4)) return ip.toLowerCase();
+  }
+  return null;
+}
 
 function slotsCommand(c: Client, server: Server, cluster: ClusterState, del: boolean): void {
   const seen = new Uint8Array(CLUSTER_SLOTS);

@@ -25,6 +25,8 @@ export const COST_NS = {
   serverCronBase: 20_000,
   /** The active expire cycle, per key sampled (and deleted when expired). */
   expireSample: 300,
+  /** Building and writing, or reading and processing, one cluster bus message (header, gossip entries). */
+  busMessage: 3_000,
   /**
    * select(2) and poll(2) hand the kernel every watched descriptor on every call and scan them all on return,
    * so their cost grows with the number of connections, ready or not. epoll only reports the ready ones.

@@ -15,6 +15,11 @@ export const PROTO_IOBUF_LEN = 16 * 1024;
 
 /** The listening socket's descriptor. Accepting connections is a readable event on it. */
 export const LISTEN_FD = 6;
+/**
+ * The cluster bus, as one descriptor: Redis has a listener and a socket per link; the lab's bus carries typed
+ * messages, so every arrived bus message makes this one descriptor readable.
+ */
+export const BUS_FD = 7;
 const FIRST_CLIENT_FD = 8;
 
 interface Chunk {
@@ -44,10 +49,16 @@ export class SocketTable {
   /** Input that arrived for a connection still in the backlog. */
   private early = new Map<ConnId, Delivery[]>();
   private freeFds: number[] = [];
+  /** Arrived cluster bus messages, in arrival order. */
+  private bus: Extract<Delivery, { kind: 'bus' }>[] = [];
   private nextFd = FIRST_CLIENT_FD;
 
   /** Queue an arrival from the host. Deliveries for one connection come in arrival order. */
   deliver(d: Delivery): void {
+    if (d.kind === 'bus') {
+      this.bus.push(d);
+      return;
+    }
     if (d.kind === 'open') {
       this.backlog.push({ at: d.at, conn: d.conn, peer: d.peer });
       return;
@@ -87,6 +98,7 @@ export class SocketTable {
   readable(now: TimeUs): number[] {
     const ready: { fd: number; at: TimeUs }[] = [];
     if (this.backlog.length > 0 && this.backlog[0].at <= now) ready.push({ fd: LISTEN_FD, at: this.backlog[0].at });
+    if (this.bus.length > 0 && this.bus[0].at <= now) ready.push({ fd: BUS_FD, at: this.bus[0].at });
     for (const s of this.byFd.values()) {
       const at = readableSince(s);
       if (at !== null && at <= now) ready.push({ fd: s.fd, at });
@@ -98,11 +110,19 @@ export class SocketTable {
   /** The earliest time any descriptor becomes readable, or null if nothing is pending. */
   nextReadableAt(): TimeUs | null {
     let best: TimeUs | null = this.backlog.length > 0 ? this.backlog[0].at : null;
+    if (this.bus.length > 0 && (best === null || this.bus[0].at < best)) best = this.bus[0].at;
     for (const s of this.byFd.values()) {
       const at = readableSince(s);
       if (at !== null && (best === null || at < best)) best = at;
     }
     return best;
+  }
+
+  /** The bus messages that had arrived by `now`, removed from the queue. */
+  takeBus(now: TimeUs): Extract<Delivery, { kind: 'bus' }>[] {
+    let n = 0;
+    while (n < this.bus.length && this.bus[n].at <= now) n++;
+    return this.bus.splice(0, n);
   }
 
   /** read(2): up to `max` bytes that had arrived by `now`; `{eof}` once the input is drained and the peer closed. */

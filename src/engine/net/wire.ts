@@ -7,6 +7,7 @@
  * through postMessage (Web Workers), keep it in a replay file, or turn it into real socket I/O (TCP host).
  */
 import type { TimeUs } from '../types/time.ts';
+import type { BusMessage } from '../cluster/bus-message.ts';
 
 /**
  * A connection's id, unique across the whole network. The side that opens a connection names it
@@ -14,11 +15,18 @@ import type { TimeUs } from '../types/time.ts';
  */
 export type ConnId = string;
 
+/**
+ * Cluster bus messages travel as typed objects (the lab does not reproduce Redis's binary bus format). A node
+ * addresses them to "ip:cport" as its view of the cluster knows the peer; the host delivers them with the
+ * sender's IP as the receiver's socket would see it, and the receiver's own IP (how a node learns its address).
+ */
 export type Delivery =
   | { kind: 'open'; at: TimeUs; conn: ConnId; peer: string }
   | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
-  | { kind: 'close'; at: TimeUs; conn: ConnId };
+  | { kind: 'close'; at: TimeUs; conn: ConnId }
+  | { kind: 'bus'; at: TimeUs; fromIp: string; toIp: string; msg: BusMessage };
 
 export type Emission =
   | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
-  | { kind: 'close'; at: TimeUs; conn: ConnId };
+  | { kind: 'close'; at: TimeUs; conn: ConnId }
+  | { kind: 'bus'; at: TimeUs; to: string; msg: BusMessage };

@@ -23,6 +23,8 @@ export type EngineEvent =
   | { type: 'protocol-error'; at: TimeUs; client: number; message: string }
   /** nodes.conf was written (the host stores it: a file in Node, memory in the browser). */
   | { type: 'cluster-config-saved'; at: TimeUs; text: string }
+  /** The cluster bus: messages, flags as this member sees them, nodes learned or forgotten, slot owners. */
+  | (import('../cluster/cluster-bus.ts').BusEvent & { at: TimeUs })
   /** cluster_state changed in this member's view. */
   | { type: 'cluster-state'; at: TimeUs; state: 'ok' | 'fail' }
   /** maxmemory eviction deleted a key. */

@@ -23,6 +23,8 @@ import { unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
 import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
+import { ClusterBus } from '../cluster/cluster-bus.ts';
+import { BUS_FD } from '../net/sockets.ts';
 import { nodesConfText } from '../cluster/describe.ts';
 import { parseBool } from '../config/config.ts';
 import { repr } from '../types/repr.ts';
@@ -50,6 +52,8 @@ export interface NodeOptions {
   epochMs: number;
   /** Emit one event per executed command (the terminal's node wants them; a 1000-node run does not). */
   observeCommands?: boolean;
+  /** Emit an event per bus message and cluster change (the UI's gossip view wants them). */
+  observeCluster?: boolean;
   /** What INFO reports about the process: the host's pid, executable and config file (sim hosts make them up). */
   processInfo?: ProcessFacts;
   /**
@@ -105,6 +109,8 @@ export class RedisNode implements Server {
   readonly processInfo: ProcessFacts;
   /** Cluster mode: this member's view (null when cluster-enabled is no). */
   readonly cluster: ClusterState | null;
+  /** Cluster mode: the bus protocol over `cluster`. */
+  readonly bus: ClusterBus | null;
   /** clusterDoBeforeSleep flags: update the state, save nodes.conf. */
   private clusterTodo = { updateState: false, saveConfig: false };
   /** The active expire cycle's estimates (INFO avg_ttl, expired_stale_perc). */
@@ -130,6 +136,7 @@ export class RedisNode implements Server {
   private readonly epochMs: number;
   private readonly startUs: TimeUs;
   private readonly observeCommands: boolean;
+  private readonly observeCluster: boolean;
   private outbox: Emission[] = [];
   private events: EngineEvent[] = [];
   /**
@@ -152,9 +159,11 @@ export class RedisNode implements Server {
     this.epochMs = opts.epochMs;
     this.startUs = opts.startUs;
     this.observeCommands = opts.observeCommands ?? false;
+    this.observeCluster = opts.observeCluster ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     for (const db of this.dbs) db.lookupStats = this.stats.lookups;
     this.cluster = this.config.clusterEnabled ? this.createClusterState() : null;
+    this.bus = this.cluster ? this.createBus(this.cluster) : null;
     if (this.cluster) {
       for (const db of this.dbs) db.enableSlotIndex();
       // clusterInit: a node without a config file writes one at once.
@@ -166,7 +175,7 @@ export class RedisNode implements Server {
     this.configChanged('maxmemory');
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
-      onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : this.readQueryFromClient(fd)),
+      onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.readQueryFromClient(fd)),
       onIteration: (s) => this.onIteration(s),
     }, opts.multiplexer ?? 'epoll');
     // serverCron first runs 1 ms after start, then every 1000/hz ms (server.c initServer).
@@ -249,6 +258,37 @@ export class RedisNode implements Server {
     return new ClusterState(this.rng.fork('cluster'), '', port, busPort, this.startedAtMs());
   }
 
+  private createBus(cluster: ClusterState): ClusterBus {
+    return new ClusterBus(cluster, this.rng.fork('cluster-bus'), {
+      nowMs: () => this.nowMs(),
+      nodeTimeoutMs: () => Number(this.config.get('cluster-node-timeout')),
+      send: (to, msg) => {
+        this.loop.spend(COST_NS.busMessage);
+        this.outbox.push({ kind: 'bus', at: this.loop.nowUs, to, msg });
+      },
+      countKeysInSlot: (slot) => this.dbs[0].countKeysInSlot(slot),
+      delKeysInSlot: (slot) => {
+        for (const key of this.dbs[0].keysInSlot(slot, Number.MAX_SAFE_INTEGER)) this.dbs[0].delete(key);
+      },
+      changed: (updateState) => {
+        if (updateState) this.clusterTodo.updateState = true;
+        this.clusterTodo.saveConfig = true;
+      },
+      note: (e) => {
+        if (this.observeCluster) this.events.push({ ...e, at: this.loop.nowUs } as EngineEvent);
+      },
+    });
+  }
+
+  /** Readable bus: handle every message that has arrived (clusterReadHandler + clusterProcessPacket). */
+  private readBus(): void {
+    const bus = this.bus;
+    for (const d of this.sockets.takeBus(this.loop.pollWakeUs)) {
+      this.loop.spend(COST_NS.busMessage);
+      if (bus) bus.processPacket(d.fromIp, d.toIp, d.msg);
+    }
+  }
+
   clusterChanged(): void {
     this.clusterTodo.updateState = true;
     this.clusterTodo.saveConfig = true;
@@ -265,7 +305,8 @@ export class RedisNode implements Server {
     cluster.migratingTo.clear();
     cluster.importingFrom.clear();
     for (let j = 0; j < cluster.slots.length; j++) cluster.delSlot(j);
-    for (const id of [...cluster.nodes.keys()]) if (id !== cluster.myself.id) cluster.nodes.delete(id);
+    for (const n of [...cluster.nodes.values()]) if (!n.isMyself) this.bus!.delNode(n);
+    cluster.clearBans();
     if (hard) {
       cluster.currentEpoch = 0;
       cluster.lastVoteEpoch = 0;
@@ -277,9 +318,13 @@ export class RedisNode implements Server {
     this.clusterChanged();
   }
 
-  /** clusterCron's share of this lab so far: the state update it runs every 100 ms. */
+  /** clusterCron, every 100 ms: pings, reconnections, failure detection, then the state. */
   private clusterCron(): void {
-    this.updateClusterState();
+    this.bus!.cron();
+    if (this.clusterTodo.updateState || this.cluster!.state === 'fail') {
+      this.clusterTodo.updateState = false;
+      this.updateClusterState();
+    }
   }
 
   private updateClusterState(): void {

@@ -51,6 +51,8 @@ export interface Server {
   readonly latency: import('./latency-monitor.ts').LatencyMonitor;
   /** Cluster mode: this member's view of the cluster (null with cluster-enabled no). */
   readonly cluster: import('../cluster/cluster-state.ts').ClusterState | null;
+  /** Cluster mode: the bus protocol (MEET, FORGET). */
+  readonly bus: import('../cluster/cluster-bus.ts').ClusterBus | null;
   /** A command changed the cluster view: update the state and save nodes.conf before sleeping. */
   clusterChanged(): void;
   /** CLUSTER SAVECONFIG: write nodes.conf now. */

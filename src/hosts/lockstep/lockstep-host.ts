@@ -43,7 +43,7 @@ export class LockstepHost extends BaseHost {
 
   async addNode(spec: NodeSpec): Promise<void> {
     const opts = this.nodeOptions(spec);
-    this.register(spec.address, opts.startUs);
+    this.register(spec.address, opts.startUs, opts.config);
     this.remotes.set(spec.address, await this.factory(opts));
   }
 

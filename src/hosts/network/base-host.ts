@@ -6,7 +6,7 @@
 import type { TimeUs } from '../../engine/types/time.ts';
 import { Prng } from '../../engine/random/prng.ts';
 import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
-import { Fabric, ScheduledActions, type FabricOptions, type HostConnection } from './fabric.ts';
+import { Fabric, ScheduledActions, ipOf, type FabricOptions, type HostConnection } from './fabric.ts';
 import type { EndpointId } from './virtual-network.ts';
 
 /** 2026-01-01T00:00:00Z: the default wall clock at virtual time zero, so replays show the same TIME. */
@@ -49,18 +49,27 @@ export abstract class BaseHost {
 
   /** Full node options for a spec: the node's seed is derived from the scenario seed and its address only. */
   protected nodeOptions(spec: NodeSpec): NodeOptions {
+    // A node at "ip:port" listens on that port, as redis-server --port would.
+    const port = /:(\d+)$/.exec(spec.address)?.[1];
+    const config = port !== undefined && spec.config?.port === undefined ? { ...spec.config, port } : spec.config;
     return {
       ...spec,
+      config,
       seed: this.rng.fork(`node:${spec.address}`).nextUint32(),
       startUs: spec.startUs ?? this.frontier,
       epochMs: this.epochMs,
     };
   }
 
-  protected register(address: EndpointId, startUs: TimeUs): void {
+  protected register(address: EndpointId, startUs: TimeUs, config?: Record<string, string>): void {
     if (this.next.has(address)) throw new Error(`a node already listens at ${address}`);
     this.next.set(address, startUs);
     this.order.push(address);
+    if (config?.['cluster-enabled'] === 'yes') {
+      const port = Number(config.port ?? /:(\d+)$/.exec(address)?.[1] ?? 6379);
+      const cport = Number(config['cluster-port'] ?? 0) || port + 10000;
+      this.fabric.registerBus(`${ipOf(address)}:${cport}`, address);
+    }
   }
 
   isNode = (id: EndpointId): boolean => this.next.has(id);

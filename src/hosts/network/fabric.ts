@@ -8,13 +8,29 @@ import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { EngineEvent } from '../../engine/server/events.ts';
 import { VirtualNetwork, compareRouted, type EndpointId, type LinkProfile, type RoutedMessage } from './virtual-network.ts';
 import { MinHeap } from './min-heap.ts';
+import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 
 /** A message in flight: routing facts plus what it carries. */
 export interface InFlight extends RoutedMessage {
-  kind: 'open' | 'data' | 'close';
+  kind: 'open' | 'data' | 'close' | 'bus';
   bytes?: Uint8Array;
   /** For 'open': the client's address as the server sees it. */
   peer?: string;
+  /** For 'bus': the message and the two nodes' IPs. */
+  msg?: BusMessage;
+  fromIp?: string;
+  toIp?: string;
+}
+
+/** Bytes a bus message would take in Redis's binary format: a 2256-byte header plus 104 per gossip entry. */
+function busMessageSize(msg: BusMessage): number {
+  return 2256 + 104 * (msg.gossip?.length ?? 0);
+}
+
+/** The IP part of an "ip:port" endpoint address. */
+export function ipOf(address: string): string {
+  const i = address.lastIndexOf(':');
+  return i < 0 ? address : address.slice(0, i);
 }
 
 /** One line of history: what a node observed, or a message delivered. */
@@ -55,6 +71,8 @@ export class Fabric {
   private readonly senderSeq = new Map<EndpointId, number>();
   private readonly clientConnCount = new Map<EndpointId, number>();
   private readonly clientPort = new Map<EndpointId, number>();
+  /** Cluster bus addresses ("ip:cport") of the nodes that have one. */
+  private readonly busAddresses = new Map<string, EndpointId>();
   /** The time a client program acts at: the delivery it is reacting to, or the host's frontier. */
   clientNowUs: TimeUs = 0;
 
@@ -74,9 +92,21 @@ export class Fabric {
     return handle;
   }
 
+  /** A cluster-enabled node listens for the bus at `busAddress`. */
+  registerBus(busAddress: string, node: EndpointId): void {
+    this.busAddresses.set(busAddress, node);
+  }
+
   /** Route a node's writes. */
   routeEmissions(node: EndpointId, outbox: readonly Emission[]): void {
     for (const e of outbox) {
+      if (e.kind === 'bus') {
+        // Nobody listens at that address (a node that was never there): the connection is refused, nothing arrives.
+        const to = this.busAddresses.get(e.to);
+        if (to === undefined) continue;
+        this.send({ from: node, to, conn: `bus:${node}>${to}`, kind: 'bus', msg: e.msg, fromIp: ipOf(node), toIp: ipOf(to) }, e.at);
+        continue;
+      }
       const rec = this.connections.get(e.conn);
       if (!rec) continue;
       this.send({ from: node, to: rec.client, conn: e.conn, kind: e.kind, bytes: e.kind === 'data' ? e.bytes : undefined }, e.at);
@@ -109,7 +139,7 @@ export class Fabric {
       if (this.keepLog) {
         this.log.push({
           kind: 'delivery', from: head.from, to: head.to, conn: head.conn, type: head.kind,
-          sendAt: head.sendAt, arriveAt: head.arriveAt, size: head.bytes?.length ?? 0,
+          sendAt: head.sendAt, arriveAt: head.arriveAt, size: head.msg ? busMessageSize(head.msg) : head.bytes?.length ?? 0,
         });
       }
       if (isNode(head.to)) {
@@ -194,6 +224,7 @@ export class ScheduledActions {
 }
 
 function toDelivery(m: InFlight): Delivery {
+  if (m.kind === 'bus') return { kind: 'bus', at: m.arriveAt, fromIp: m.fromIp!, toIp: m.toIp!, msg: m.msg! };
   if (m.kind === 'open') return { kind: 'open', at: m.arriveAt, conn: m.conn, peer: m.peer ?? '127.0.0.1:0' };
   if (m.kind === 'data') return { kind: 'data', at: m.arriveAt, conn: m.conn, bytes: m.bytes! };
   return { kind: 'close', at: m.arriveAt, conn: m.conn };

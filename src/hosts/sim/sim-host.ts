@@ -20,7 +20,7 @@ export class SimHost extends BaseHost {
   addNode(spec: NodeSpec): RedisNode {
     const opts = this.nodeOptions(spec);
     const node = new RedisNode(opts);
-    this.register(spec.address, opts.startUs);
+    this.register(spec.address, opts.startUs, opts.config);
     this.nodes.set(spec.address, node);
     return node;
   }

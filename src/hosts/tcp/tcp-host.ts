@@ -149,6 +149,7 @@ export class TcpHost {
 
   private perform(outbox: Emission[]): void {
     for (const e of outbox) {
+      if (e.kind === 'bus') continue;
       const socket = this.sockets.get(e.conn);
       if (!socket) continue;
       const lateMs = (e.at - this.nowUs()) / 1000;

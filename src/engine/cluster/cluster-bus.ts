@@ -1,0 +1,510 @@
+/**
+ * The cluster bus protocol of one member (cluster.c): clusterCron's pings and reconnections, the handshake that
+ * turns CLUSTER MEET into a known node, gossip about third nodes, failure detection (PFAIL after
+ * cluster-node-timeout without a PONG, FAIL when a majority of masters report it, FAIL broadcast), and slot
+ * ownership spreading with the config epoch as the tie breaker (clusterUpdateSlotsConfigWith, UPDATE).
+ *
+ * Links are modelled, not connected: a link "exists" from the moment clusterCron creates it until clusterCron
+ * frees it for silence, which is what CLUSTER NODES' link-state shows. Messages to a node that is gone or cut
+ * off are lost in the network.
+ */
+import type { Prng } from '../random/prng.ts';
+import type { BusMessage, GossipEntry } from './bus-message.ts';
+import { ClusterNode, type NodeFlag } from './cluster-node.ts';
+import type { ClusterState, MessageType } from './cluster-state.ts';
+import { CLUSTER_SLOTS } from './slots.ts';
+
+/** Failure reports stay valid this many node timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
+const FAIL_REPORT_VALIDITY_MULT = 2;
+/** A failed master with slots is cleared after this many node timeouts without a failover (CLUSTER_FAIL_UNDO_TIME_MULT). */
+const FAIL_UNDO_TIME_MULT = 2;
+
+/** What the bus needs from the node around it. */
+export interface BusHost {
+  nowMs(): number;
+  nodeTimeoutMs(): number;
+  /** Send a message to "ip:cport". */
+  send(to: string, msg: BusMessage): void;
+  /** Keys this node holds in a slot (clusterUpdateSlotsConfigWith's dirty slots). */
+  countKeysInSlot(slot: number): number;
+  delKeysInSlot(slot: number): void;
+  /** clusterDoBeforeSleep: update the state and save nodes.conf before the next sleep. */
+  changed(updateState: boolean): void;
+  /** Something worth showing happened (flags, handshakes, slot owners). */
+  note(event: BusEvent): void;
+}
+
+export type BusEvent =
+  | { type: 'node-flags'; node: string; flags: string }
+  | { type: 'node-added'; node: string; address: string }
+  | { type: 'node-removed'; node: string }
+  | { type: 'slots-owner'; node: string; slots: number }
+  | { type: 'bus-sent'; msg: MessageType; to: string }
+  | { type: 'bus-received'; msg: MessageType; from: string };
+
+export class ClusterBus {
+  private iteration = 0;
+  /** Gossip dedup: the ping counter when a node was last put in a message (last_in_ping_gossip). */
+  private pingsSent = 0;
+  private readonly lastInGossip = new Map<ClusterNode, number>();
+  /** When each node's link was created, and when we last heard from the node (data_received). */
+  private readonly linkCtime = new Map<ClusterNode, number>();
+  private readonly dataReceived = new Map<ClusterNode, number>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly rng: Prng,
+    private readonly host: BusHost,
+  ) {}
+
+  // --- CLUSTER MEET ----------------------------------------------------------------------------------------
+
+  /** clusterStartHandshake: a node with a random temporary id, in HANDSHAKE and MEET, unless one is pending. */
+  startHandshake(ip: string, port: number, cport: number): void {
+    for (const n of this.state.nodes.values()) {
+      if (n.flags.has('handshake') && n.ip === ip && n.port === port && n.cport === cport) return;
+    }
+    const n = new ClusterNode(this.rng.hex(40), ip, port, cport);
+    n.flags.add('handshake');
+    n.flags.add('meet');
+    n.ctimeMs = this.host.nowMs();
+    this.addNode(n);
+  }
+
+  // --- clusterCron ------------------------------------------------------------------------------------------
+
+  cron(): void {
+    const now = this.host.nowMs();
+    const timeout = this.host.nodeTimeoutMs();
+    this.iteration++;
+    const handshakeTimeout = Math.max(timeout, 1000);
+    // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once.
+    for (const node of [...this.state.nodes.values()]) {
+      if (node.isMyself || node.flags.has('noaddr')) continue;
+      if (node.flags.has('handshake') && now - node.ctimeMs > handshakeTimeout) {
+        this.delNode(node);
+        continue;
+      }
+      if (!node.linkConnected) {
+        node.linkConnected = true;
+        this.linkCtime.set(node, now);
+        const oldPingSent = node.pingSentMs;
+        this.sendPing(node, node.flags.has('meet') ? 'meet' : 'ping');
+        if (oldPingSent) node.pingSentMs = oldPingSent;
+        node.flags.delete('meet');
+      }
+    }
+    // Once a second, ping the node with the oldest PONG among five random picks.
+    if (this.iteration % 10 === 0) {
+      let best: ClusterNode | null = null;
+      const all = [...this.state.nodes.values()];
+      for (let j = 0; j < 5; j++) {
+        const n = all[this.rng.int(all.length)];
+        if (!n.linkConnected || n.pingSentMs !== 0 || n.isMyself || n.flags.has('handshake')) continue;
+        if (best === null || best.pongReceivedMs > n.pongReceivedMs) best = n;
+      }
+      if (best) this.sendPing(best, 'ping');
+    }
+    let updateState = false;
+    for (const node of this.state.nodes.values()) {
+      if (node.isMyself || node.flags.has('noaddr') || node.flags.has('handshake')) continue;
+      const pingDelay = now - node.pingSentMs;
+      const dataDelay = now - (this.dataReceived.get(node) ?? 0);
+      // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
+      if (node.linkConnected && now - (this.linkCtime.get(node) ?? now) > timeout && node.pingSentMs && pingDelay > timeout / 2 && dataDelay > timeout / 2) {
+        node.linkConnected = false;
+      }
+      if (node.linkConnected && node.pingSentMs === 0 && now - node.pongReceivedMs > timeout / 2) {
+        this.sendPing(node, 'ping');
+        continue;
+      }
+      if (node.pingSentMs === 0) continue;
+      const delay = Math.min(pingDelay, dataDelay);
+      if (delay > timeout && !node.flags.has('fail?') && !node.flags.has('fail')) {
+        node.flags.add('fail?');
+        this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+        updateState = true;
+      }
+    }
+    if (updateState) this.host.changed(true);
+  }
+
+  // --- sending ----------------------------------------------------------------------------------------------
+
+  private header(type: MessageType): BusMessage {
+    const me = this.state.myself;
+    const master = me.flags.has('slave') && me.replicaOf ? me.replicaOf : me;
+    return {
+      type,
+      sender: me.id,
+      currentEpoch: this.state.currentEpoch,
+      configEpoch: master.configEpoch,
+      offset: me.replOffset,
+      myslots: master.slots.slice(),
+      slaveof: me.flags.has('slave') && me.replicaOf ? me.replicaOf.id : null,
+      myip: '',
+      port: me.port,
+      cport: me.cport,
+      flags: [...me.flags].filter((f) => f === 'master' || f === 'slave' || f === 'nofailover'),
+      state: this.state.state,
+    };
+  }
+
+  private gossipEntry(n: ClusterNode): GossipEntry {
+    return {
+      id: n.id,
+      pingSentS: Math.floor(n.pingSentMs / 1000),
+      pongReceivedS: Math.floor(n.pongReceivedMs / 1000),
+      ip: n.ip,
+      port: n.port,
+      cport: n.cport,
+      flags: [...n.flags].filter((f) => f !== 'myself' || n.isMyself),
+    };
+  }
+
+  private emit(node: ClusterNode | string, msg: BusMessage): void {
+    const to = typeof node === 'string' ? node : `${node.ip}:${node.cport}`;
+    this.state.countMessage(this.state.sent, msg.type);
+    this.host.note({ type: 'bus-sent', msg: msg.type, to });
+    this.host.send(to, msg);
+  }
+
+  /** clusterSendPing: PING, PONG or MEET with gossip about a tenth of the known nodes (at least 3) plus every PFAIL node. */
+  private sendPing(to: ClusterNode | string, type: 'ping' | 'pong' | 'meet'): void {
+    this.pingsSent++;
+    const nodes = [...this.state.nodes.values()];
+    let fresh = nodes.length - 2;
+    let wanted = Math.max(3, Math.floor(nodes.length / 10));
+    if (wanted > fresh) wanted = fresh;
+    if (typeof to !== 'string' && type === 'ping') to.pingSentMs = this.host.nowMs();
+    const msg = this.header(type);
+    const gossip: GossipEntry[] = [];
+    let iterations = wanted * 3;
+    while (fresh > 0 && gossip.length < wanted && iterations-- > 0) {
+      const n = nodes[this.rng.int(nodes.length)];
+      if (n.isMyself || n.flags.has('fail?')) continue;
+      if (n.flags.has('handshake') || n.flags.has('noaddr') || (!n.linkConnected && n.numSlots === 0)) {
+        fresh--;
+        continue;
+      }
+      if (this.lastInGossip.get(n) === this.pingsSent) continue;
+      gossip.push(this.gossipEntry(n));
+      this.lastInGossip.set(n, this.pingsSent);
+      fresh--;
+    }
+    for (const n of nodes) {
+      if (n.flags.has('fail?') && !n.flags.has('handshake') && !n.flags.has('noaddr')) gossip.push(this.gossipEntry(n));
+    }
+    msg.gossip = gossip;
+    this.emit(to, msg);
+  }
+
+  /** clusterSendFail: tell every node that `failing` is in FAIL state. */
+  private broadcastFail(failing: ClusterNode): void {
+    for (const n of this.state.nodes.values()) {
+      if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
+      const msg = this.header('fail');
+      msg.fail = { about: failing.id };
+      this.emit(n, msg);
+    }
+  }
+
+  private sendUpdate(to: ClusterNode, about: ClusterNode): void {
+    if (!to.linkConnected) return;
+    const msg = this.header('update');
+    msg.update = { id: about.id, configEpoch: about.configEpoch, slots: about.slots.slice() };
+    this.emit(to, msg);
+  }
+
+  // --- receiving --------------------------------------------------------------------------------------------
+
+  /** clusterProcessPacket. `fromIp` is the sender's address as our socket sees it, `toIp` ours. */
+  processPacket(fromIp: string, toIp: string, msg: BusMessage): void {
+    const now = this.host.nowMs();
+    const me = this.state.myself;
+    this.state.countMessage(this.state.received, msg.type);
+    this.host.note({ type: 'bus-received', msg: msg.type, from: `${fromIp}:${msg.cport}` });
+    let sender = this.state.nodes.get(msg.sender);
+    if (sender && sender.flags.has('handshake')) sender = undefined;
+    if (sender) this.dataReceived.set(sender, now);
+    if (sender) {
+      if (msg.currentEpoch > this.state.currentEpoch) this.state.currentEpoch = msg.currentEpoch;
+      if (msg.configEpoch > sender.configEpoch) {
+        sender.configEpoch = msg.configEpoch;
+        this.host.changed(false);
+      }
+      sender.replOffset = msg.offset;
+    }
+    const type = msg.type;
+    if (type === 'ping' || type === 'meet') {
+      // A node learns its own IP from the first PING or MEET it receives.
+      if ((type === 'meet' || me.ip === '') && toIp !== me.ip) {
+        me.ip = toIp;
+        this.host.changed(false);
+      }
+      if (!sender && type === 'meet') {
+        const n = new ClusterNode(this.rng.hex(40), msg.myip || fromIp, msg.port, msg.cport);
+        n.flags.add('handshake');
+        n.ctimeMs = now;
+        this.addNode(n);
+        this.host.changed(false);
+        this.processGossip(msg, undefined);
+      }
+      this.sendPing(`${fromIp}:${msg.cport}`, 'pong');
+    }
+    if (type === 'ping' || type === 'pong' || type === 'meet') {
+      if (type === 'pong') {
+        // A PONG comes back on our own link: find the node it answers for.
+        let linkNode: ClusterNode | undefined = this.state.nodes.get(msg.sender);
+        if (!linkNode || linkNode.flags.has('handshake')) {
+          const pending = [...this.state.nodes.values()].find((n) => n.flags.has('handshake') && n.ip === (msg.myip || fromIp) && n.cport === msg.cport);
+          if (pending) {
+            if (sender) {
+              // We already know this node under its real id: drop the handshake entry.
+              this.delNode(pending);
+              return;
+            }
+            this.renameNode(pending, msg.sender);
+            pending.flags.delete('handshake');
+            for (const f of msg.flags) if (f === 'master' || f === 'slave') pending.flags.add(f);
+            this.host.changed(false);
+            linkNode = pending;
+            sender = pending;
+            this.dataReceived.set(pending, now);
+            this.host.note({ type: 'node-flags', node: pending.id, flags: pending.flagsText() });
+          }
+        }
+        if (linkNode && !linkNode.flags.has('handshake')) {
+          linkNode.pongReceivedMs = now;
+          linkNode.pingSentMs = 0;
+          if (linkNode.flags.has('fail?')) {
+            linkNode.flags.delete('fail?');
+            this.host.note({ type: 'node-flags', node: linkNode.id, flags: linkNode.flagsText() });
+            this.host.changed(true);
+          } else if (linkNode.flags.has('fail')) {
+            this.clearNodeFailureIfNeeded(linkNode);
+          }
+        }
+      }
+      if (sender) {
+        if (msg.flags.includes('nofailover')) sender.flags.add('nofailover');
+        else sender.flags.delete('nofailover');
+        this.updateRole(sender, msg);
+        const senderMaster = sender.isMaster ? sender : sender.replicaOf;
+        const dirty = senderMaster !== null && !bytesEqual(senderMaster.slots, msg.myslots);
+        if (sender.isMaster && dirty) this.updateSlotsConfigWith(sender, msg.configEpoch, msg.myslots);
+        if (dirty) {
+          for (let j = 0; j < CLUSTER_SLOTS; j++) {
+            if (!bitSet(msg.myslots, j)) continue;
+            const owner = this.state.slots[j];
+            if (owner === sender || owner === null) continue;
+            if (owner.configEpoch > msg.configEpoch) {
+              this.sendUpdate(sender, owner);
+              break;
+            }
+          }
+        }
+        if (me.isMaster && sender.isMaster && msg.configEpoch === me.configEpoch) this.handleConfigEpochCollision(sender);
+        this.processGossip(msg, sender);
+      }
+    } else if (type === 'fail') {
+      if (!sender || !msg.fail) return;
+      const failing = this.state.nodes.get(msg.fail.about);
+      if (failing && !failing.flags.has('fail') && !failing.isMyself) {
+        failing.flags.add('fail');
+        failing.failTimeMs = now;
+        failing.flags.delete('fail?');
+        this.host.note({ type: 'node-flags', node: failing.id, flags: failing.flagsText() });
+        this.host.changed(true);
+      }
+    } else if (type === 'update') {
+      if (!sender || !msg.update) return;
+      const n = this.state.nodes.get(msg.update.id);
+      if (!n || n.configEpoch >= msg.update.configEpoch) return;
+      if (n.flags.has('slave')) this.setAsMaster(n);
+      n.configEpoch = msg.update.configEpoch;
+      this.updateSlotsConfigWith(n, msg.update.configEpoch, msg.update.slots);
+    }
+  }
+
+  /** The sender's role from its header: a master, or a replica of the node it names. */
+  private updateRole(sender: ClusterNode, msg: BusMessage): void {
+    if (msg.slaveof === null) {
+      this.setAsMaster(sender);
+      return;
+    }
+    const master = this.state.nodes.get(msg.slaveof);
+    if (sender.isMaster) {
+      for (let j = 0; j < CLUSTER_SLOTS; j++) if (this.state.slots[j] === sender) this.state.delSlot(j);
+      sender.flags.delete('master');
+      sender.flags.add('slave');
+      this.host.changed(true);
+    }
+    if (master && sender.replicaOf !== master) {
+      if (sender.replicaOf) removeReplica(sender.replicaOf, sender);
+      master.replicas.push(sender);
+      sender.replicaOf = master;
+      this.host.changed(false);
+    }
+  }
+
+  /** clusterSetNodeAsMaster. */
+  private setAsMaster(n: ClusterNode): void {
+    if (n.isMaster) return;
+    if (n.replicaOf) removeReplica(n.replicaOf, n);
+    n.flags.delete('slave');
+    n.flags.add('master');
+    n.replicaOf = null;
+    this.host.changed(true);
+  }
+
+  /**
+   * clusterUpdateSlotsConfigWith: slots the sender claims become its own in our view when they are unassigned
+   * or their owner's config epoch is older; keys we held in slots we lost are deleted.
+   */
+  private updateSlotsConfigWith(sender: ClusterNode, senderConfigEpoch: number, slots: Uint8Array): void {
+    if (sender.isMyself) return;
+    let moved = 0;
+    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+      if (!bitSet(slots, j)) continue;
+      const owner = this.state.slots[j];
+      if (owner === sender) continue;
+      if (this.state.importingFrom.has(j)) continue;
+      if (owner === null || owner.configEpoch < senderConfigEpoch) {
+        if (owner === this.state.myself && this.host.countKeysInSlot(j) > 0) this.host.delKeysInSlot(j);
+        this.state.delSlot(j);
+        this.state.addSlot(sender, j);
+        moved++;
+      }
+    }
+    if (moved > 0) {
+      this.host.note({ type: 'slots-owner', node: sender.id, slots: moved });
+      this.host.changed(true);
+    }
+  }
+
+  /**
+   * clusterHandleConfigEpochCollision: two masters with the same config epoch; the one with the smaller id
+   * takes a new, higher epoch, so every epoch ends up unique.
+   */
+  private handleConfigEpochCollision(sender: ClusterNode): void {
+    const me = this.state.myself;
+    if (sender.configEpoch !== me.configEpoch || !sender.isMaster || !me.isMaster) return;
+    if (sender.id <= me.id) return;
+    this.state.currentEpoch++;
+    me.configEpoch = this.state.currentEpoch;
+    this.host.changed(false);
+  }
+
+  /** clusterProcessGossipSection. */
+  private processGossip(msg: BusMessage, sender: ClusterNode | undefined): void {
+    const now = this.host.nowMs();
+    for (const g of msg.gossip ?? []) {
+      const node = this.state.nodes.get(g.id);
+      const failing = g.flags.includes('fail') || g.flags.includes('fail?');
+      if (node) {
+        if (sender && sender.isMaster && node !== this.state.myself) {
+          if (failing) {
+            node.failReports.set(sender.id, now);
+            this.markNodeAsFailingIfNeeded(node);
+          } else node.failReports.delete(sender.id);
+        }
+        if (!failing && node.pingSentMs === 0 && this.failureReportCount(node) === 0) {
+          const pong = g.pongReceivedS * 1000;
+          if (pong <= now + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
+        }
+        if ((node.flags.has('fail') || node.flags.has('fail?')) && !g.flags.includes('noaddr') && !failing && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
+          node.linkConnected = false;
+          node.ip = g.ip;
+          node.port = g.port;
+          node.cport = g.cport;
+          node.flags.delete('noaddr');
+        }
+      } else if (sender && !g.flags.includes('noaddr') && !this.state.isBanned(g.id, now)) {
+        const n = new ClusterNode(g.id, g.ip, g.port, g.cport);
+        for (const f of g.flags) if (f !== 'myself') n.flags.add(f as NodeFlag);
+        n.ctimeMs = now;
+        this.addNode(n);
+      }
+    }
+  }
+
+  /** clusterNodeFailureReportsCount, after dropping reports older than twice the node timeout. */
+  failureReportCount(node: ClusterNode): number {
+    const maxAge = this.host.nodeTimeoutMs() * FAIL_REPORT_VALIDITY_MULT;
+    const now = this.host.nowMs();
+    for (const [id, at] of node.failReports) if (now - at > maxAge) node.failReports.delete(id);
+    return node.failReports.size;
+  }
+
+  /** markNodeAsFailingIfNeeded: PFAIL becomes FAIL once a majority of masters (counting me) report it. */
+  private markNodeAsFailingIfNeeded(node: ClusterNode): void {
+    const quorum = Math.floor(this.state.size / 2) + 1;
+    if (!node.flags.has('fail?') || node.flags.has('fail')) return;
+    let failures = this.failureReportCount(node);
+    if (this.state.myself.isMaster) failures++;
+    if (failures < quorum) return;
+    node.flags.delete('fail?');
+    node.flags.add('fail');
+    node.failTimeMs = this.host.nowMs();
+    this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+    this.broadcastFail(node);
+    this.host.changed(true);
+  }
+
+  /** clearNodeFailureIfNeeded: a reachable replica or slotless master loses FAIL at once; a master with slots after a while. */
+  private clearNodeFailureIfNeeded(node: ClusterNode): void {
+    const now = this.host.nowMs();
+    if (!node.isMaster || node.numSlots === 0) {
+      node.flags.delete('fail');
+    } else if (now - node.failTimeMs > this.host.nodeTimeoutMs() * FAIL_UNDO_TIME_MULT) {
+      node.flags.delete('fail');
+    } else return;
+    this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+    this.host.changed(true);
+  }
+
+  // --- the node table ---------------------------------------------------------------------------------------
+
+  private addNode(n: ClusterNode): void {
+    this.state.nodes.set(n.id, n);
+    this.host.note({ type: 'node-added', node: n.id, address: `${n.ip}:${n.port}@${n.cport}` });
+  }
+
+  /** clusterDelNode: forget a node, its slots, its failure reports about others. */
+  delNode(n: ClusterNode): void {
+    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+      if (this.state.slots[j] === n) this.state.delSlot(j);
+      if (this.state.importingFrom.get(j) === n) this.state.importingFrom.delete(j);
+      if (this.state.migratingTo.get(j) === n) this.state.migratingTo.delete(j);
+    }
+    for (const other of this.state.nodes.values()) other.failReports.delete(n.id);
+    if (n.replicaOf) removeReplica(n.replicaOf, n);
+    this.state.nodes.delete(n.id);
+    this.lastInGossip.delete(n);
+    this.linkCtime.delete(n);
+    this.dataReceived.delete(n);
+    this.host.note({ type: 'node-removed', node: n.id });
+  }
+
+  private renameNode(n: ClusterNode, id: string): void {
+    this.state.nodes.delete(n.id);
+    n.id = id;
+    this.state.nodes.set(id, n);
+  }
+}
+
+function removeReplica(master: ClusterNode, replica: ClusterNode): void {
+  const i = master.replicas.indexOf(replica);
+  if (i >= 0) master.replicas.splice(i, 1);
+}
+
+function bitSet(bits: Uint8Array, j: number): boolean {
+  return (bits[j >> 3] & (1 << (j & 7))) !== 0;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,114 @@
+/**
+ * The cluster bus in simulation: nodes joined with CLUSTER MEET learn about each other through gossip until
+ * every node's view agrees; slots assigned on one node spread to all; a node cut off for longer than the node
+ * timeout is marked PFAIL, then FAIL by every other node. Seeds from SIM_CLUSTER_SEEDS (default 6; a developer runs 200).
+ */
+import { describe, expect, it } from 'vitest';
+import { SimHost } from '../../src/hosts/sim/sim-host.ts';
+import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+import type { RedisNode } from '../../src/engine/server/node.ts';
+
+const SEEDS = Number(process.env.SIM_CLUSTER_SEEDS ?? 6);
+const TIMEOUT_MS = 5000;
+
+interface Cluster {
+  host: SimHost;
+  nodes: RedisNode[];
+  addrs: string[];
+  call(i: number, ...args: string[]): void;
+}
+
+function build(seed: number, size: number): Cluster {
+  const host = new SimHost({ seed, link: { latencyUs: 200, jitterUs: 100 }, log: false });
+  const addrs = Array.from({ length: size }, (_, i) => `127.0.0.1:${7000 + i}`);
+  const nodes = addrs.map((address) =>
+    host.addNode({ address, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': String(TIMEOUT_MS) } }),
+  );
+  const conns = addrs.map((a, i) => new RespConnection(host.connect(`admin-${i}`, a)));
+  return {
+    host,
+    nodes,
+    addrs,
+    call(i, ...args) {
+      void conns[i].call(args);
+    },
+  };
+}
+
+/** Every node knows every other node by its real id, with no handshake, PFAIL or FAIL flags. */
+function converged(c: Cluster): boolean {
+  const ids = c.nodes.map((n) => n.cluster!.myself.id);
+  return c.nodes.every((n) => {
+    const view = n.cluster!;
+    if (view.nodes.size !== ids.length) return false;
+    return ids.every((id) => {
+      const k = view.nodes.get(id);
+      return k !== undefined && !k.flags.has('handshake') && !k.flags.has('fail?') && !k.flags.has('fail');
+    });
+  });
+}
+
+/** Every node agrees on the owner of every slot. */
+function slotsAgree(c: Cluster): boolean {
+  const first = c.nodes[0].cluster!;
+  return c.nodes.every((n) => n.cluster!.slots.every((owner, j) => (owner?.id ?? null) === (first.slots[j]?.id ?? null)));
+}
+
+function meetAll(c: Cluster): void {
+  // As redis-cli --cluster create does: the first node meets every other one.
+  for (let i = 1; i < c.addrs.length; i++) c.call(0, 'CLUSTER', 'MEET', '127.0.0.1', String(7000 + i));
+}
+
+function assignSlots(c: Cluster): void {
+  const per = Math.floor(16384 / c.nodes.length);
+  c.nodes.forEach((_, i) => {
+    const start = i * per;
+    const end = i === c.nodes.length - 1 ? 16383 : start + per - 1;
+    c.call(i, 'CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
+  });
+}
+
+describe('cluster gossip', () => {
+  for (const size of [3, 6, 10]) {
+    it(`${size} nodes converge after CLUSTER MEET, agree on slots and reach cluster_state ok (${SEEDS} seeds)`, () => {
+      const bounds: number[] = [];
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const c = build(seed, size);
+        assignSlots(c);
+        meetAll(c);
+        const start = c.host.nowUs;
+        // Bound: the handshake takes one cron tick and a round trip; each newly known node is gossiped to
+        // the rest within a few seconds of pings (1 random ping per second plus pings every timeout/2).
+        const ok = c.host.runUntilCondition(() => converged(c) && slotsAgree(c), start + 30_000_000);
+        expect(ok, `reproduce with seed=${seed}, ${size} nodes`).toBe(true);
+        bounds.push((c.host.nowUs - start) / 1e6);
+        c.host.runFor(7_000_000);
+        for (const n of c.nodes) expect(n.cluster!.state, `seed=${seed}`).toBe('ok');
+      }
+      expect(Math.max(...bounds)).toBeLessThan(30);
+    });
+  }
+
+  it('a node cut off for longer than the node timeout is marked FAIL by every other node', () => {
+    for (let seed = 1; seed <= Math.max(3, Math.floor(SEEDS / 4)); seed++) {
+      const c = build(seed, 6);
+      assignSlots(c);
+      meetAll(c);
+      expect(c.host.runUntilCondition(() => converged(c) && slotsAgree(c), 30_000_000), `seed=${seed}`).toBe(true);
+      c.host.runFor(2_000_000);
+      const victim = c.addrs[5];
+      const victimId = c.nodes[5].cluster!.myself.id;
+      const others = c.addrs.slice(0, 5);
+      const t0 = c.host.nowUs;
+      c.host.fabric.network.partition([others, [victim]], t0);
+      // Nobody can call it failed before the node timeout.
+      c.host.runUntil(t0 + (TIMEOUT_MS - 100) * 1000);
+      for (const n of c.nodes.slice(0, 5)) expect(n.cluster!.nodes.get(victimId)!.flags.has('fail'), `seed=${seed}`).toBe(false);
+      const failedEverywhere = () => c.nodes.slice(0, 5).every((n) => n.cluster!.nodes.get(victimId)!.flags.has('fail'));
+      expect(c.host.runUntilCondition(failedEverywhere, t0 + 4 * TIMEOUT_MS * 1000), `reproduce with seed=${seed}`).toBe(true);
+      // The cut-off master's slots are uncovered: the majority side reports cluster_state fail.
+      c.host.runFor(500_000);
+      for (const n of c.nodes.slice(0, 5)) expect(n.cluster!.state).toBe('fail');
+    }
+  });
+});
