@@ -7,6 +7,7 @@ import { benchResp } from './resp.ts';
 import { benchWorkerHost } from './worker-host.ts';
 import { benchEngine } from './engine.ts';
 import { benchRedisBenchmark } from './redis-benchmark.ts';
+import { benchClusterSim } from './cluster-sim.ts';
 
 export interface BenchRow {
   name: string;
@@ -20,6 +21,7 @@ const suites: Record<string, () => BenchRow[] | Promise<BenchRow[]>> = {
   engine: benchEngine,
   worker: benchWorkerHost,
   'redis-benchmark': benchRedisBenchmark,
+  'cluster-sim': benchClusterSim,
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(suites).join(',')).split(',').map((s) => s.trim());

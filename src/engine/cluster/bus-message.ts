@@ -4,7 +4,6 @@
  * MEET add gossip about other nodes; FAIL names a failed node; UPDATE tells a node with a stale view who owns
  * a set of slots now.
  */
-import type { NodeFlag } from './cluster-node.ts';
 import type { MessageType } from './cluster-state.ts';
 
 export interface GossipEntry {
@@ -15,7 +14,8 @@ export interface GossipEntry {
   ip: string;
   port: number;
   cport: number;
-  flags: NodeFlag[];
+  /** CLUSTER_NODE_* bits (FLAG_BITS). */
+  flags: number;
 }
 
 export interface BusMessage {
@@ -24,14 +24,17 @@ export interface BusMessage {
   currentEpoch: number;
   configEpoch: number;
   offset: number;
-  /** CLUSTER_SLOTS bits, a copy of the sender's (or its master's) slots. */
+  /** CLUSTER_SLOTS bits, a copy of the sender's (or its master's) slots; never modified after sending. */
   myslots: Uint8Array;
+  /** Checksum of myslots (the lab's shortcut for "same slots as I think": equal checksums, no byte walk). */
+  myslotsHash: number;
   slaveof: string | null;
   /** The announced IP ('' unless cluster-announce-ip is set; receivers use the connection's address). */
   myip: string;
   port: number;
   cport: number;
-  flags: NodeFlag[];
+  /** The sender's CLUSTER_NODE_* bits (master, slave, nofailover). */
+  flags: number;
   state: 'ok' | 'fail';
   gossip?: GossipEntry[];
   fail?: { about: string };

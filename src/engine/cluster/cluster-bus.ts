@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../random/prng.ts';
 import type { BusMessage, GossipEntry } from './bus-message.ts';
-import { ClusterNode, type NodeFlag } from './cluster-node.ts';
+import { ClusterNode, FLAG_BITS, flagsToMask, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 
@@ -32,6 +32,8 @@ export interface BusHost {
   changed(updateState: boolean): void;
   /** Something worth showing happened (flags, handshakes, slot owners). */
   note(event: BusEvent): void;
+  /** Whether anyone looks at notes (building them costs time per message). */
+  readonly observing: boolean;
 }
 
 export type BusEvent =
@@ -47,9 +49,13 @@ export class ClusterBus {
   /** Gossip dedup: the ping counter when a node was last put in a message (last_in_ping_gossip). */
   private pingsSent = 0;
   private readonly lastInGossip = new Map<ClusterNode, number>();
-  /** When each node's link was created, and when we last heard from the node (data_received). */
-  private readonly linkCtime = new Map<ClusterNode, number>();
-  private readonly dataReceived = new Map<ClusterNode, number>();
+  /** The node table as an array for random picks, rebuilt after nodes come or go. */
+  private nodeList: ClusterNode[] | null = null;
+
+  private nodesArray(): ClusterNode[] {
+    if (this.nodeList === null || this.nodeList.length !== this.state.nodes.size) this.nodeList = [...this.state.nodes.values()];
+    return this.nodeList;
+  }
 
   constructor(
     private readonly state: ClusterState,
@@ -87,7 +93,7 @@ export class ClusterBus {
       }
       if (!node.linkConnected) {
         node.linkConnected = true;
-        this.linkCtime.set(node, now);
+        node.linkCtimeMs = now;
         const oldPingSent = node.pingSentMs;
         this.sendPing(node, node.flags.has('meet') ? 'meet' : 'ping');
         if (oldPingSent) node.pingSentMs = oldPingSent;
@@ -97,7 +103,7 @@ export class ClusterBus {
     // Once a second, ping the node with the oldest PONG among five random picks.
     if (this.iteration % 10 === 0) {
       let best: ClusterNode | null = null;
-      const all = [...this.state.nodes.values()];
+      const all = this.nodesArray();
       for (let j = 0; j < 5; j++) {
         const n = all[this.rng.int(all.length)];
         if (!n.linkConnected || n.pingSentMs !== 0 || n.isMyself || n.flags.has('handshake')) continue;
@@ -109,9 +115,9 @@ export class ClusterBus {
     for (const node of this.state.nodes.values()) {
       if (node.isMyself || node.flags.has('noaddr') || node.flags.has('handshake')) continue;
       const pingDelay = now - node.pingSentMs;
-      const dataDelay = now - (this.dataReceived.get(node) ?? 0);
+      const dataDelay = now - node.dataReceivedMs;
       // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
-      if (node.linkConnected && now - (this.linkCtime.get(node) ?? now) > timeout && node.pingSentMs && pingDelay > timeout / 2 && dataDelay > timeout / 2) {
+      if (node.linkConnected && now - node.linkCtimeMs > timeout && node.pingSentMs && pingDelay > timeout / 2 && dataDelay > timeout / 2) {
         node.linkConnected = false;
       }
       if (node.linkConnected && node.pingSentMs === 0 && now - node.pongReceivedMs > timeout / 2) {
@@ -134,18 +140,20 @@ export class ClusterBus {
   private header(type: MessageType): BusMessage {
     const me = this.state.myself;
     const master = me.flags.has('slave') && me.replicaOf ? me.replicaOf : me;
+    const snap = master.slotsSnapshot();
     return {
       type,
       sender: me.id,
       currentEpoch: this.state.currentEpoch,
       configEpoch: master.configEpoch,
       offset: me.replOffset,
-      myslots: master.slots.slice(),
+      myslots: snap.bits,
+      myslotsHash: snap.hash,
       slaveof: me.flags.has('slave') && me.replicaOf ? me.replicaOf.id : null,
       myip: '',
       port: me.port,
       cport: me.cport,
-      flags: [...me.flags].filter((f) => f === 'master' || f === 'slave' || f === 'nofailover'),
+      flags: flagsToMask(me.flags) & (FLAG_BITS.master | FLAG_BITS.slave | FLAG_BITS.nofailover),
       state: this.state.state,
     };
   }
@@ -158,21 +166,21 @@ export class ClusterBus {
       ip: n.ip,
       port: n.port,
       cport: n.cport,
-      flags: [...n.flags].filter((f) => f !== 'myself' || n.isMyself),
+      flags: flagsToMask(n.flags),
     };
   }
 
   private emit(node: ClusterNode | string, msg: BusMessage): void {
     const to = typeof node === 'string' ? node : `${node.ip}:${node.cport}`;
     this.state.countMessage(this.state.sent, msg.type);
-    this.host.note({ type: 'bus-sent', msg: msg.type, to });
+    if (this.host.observing) this.host.note({ type: 'bus-sent', msg: msg.type, to });
     this.host.send(to, msg);
   }
 
   /** clusterSendPing: PING, PONG or MEET with gossip about a tenth of the known nodes (at least 3) plus every PFAIL node. */
   private sendPing(to: ClusterNode | string, type: 'ping' | 'pong' | 'meet'): void {
     this.pingsSent++;
-    const nodes = [...this.state.nodes.values()];
+    const nodes = this.nodesArray();
     let fresh = nodes.length - 2;
     let wanted = Math.max(3, Math.floor(nodes.length / 10));
     if (wanted > fresh) wanted = fresh;
@@ -212,7 +220,7 @@ export class ClusterBus {
   private sendUpdate(to: ClusterNode, about: ClusterNode): void {
     if (!to.linkConnected) return;
     const msg = this.header('update');
-    msg.update = { id: about.id, configEpoch: about.configEpoch, slots: about.slots.slice() };
+    msg.update = { id: about.id, configEpoch: about.configEpoch, slots: about.slotsSnapshot().bits };
     this.emit(to, msg);
   }
 
@@ -223,10 +231,10 @@ export class ClusterBus {
     const now = this.host.nowMs();
     const me = this.state.myself;
     this.state.countMessage(this.state.received, msg.type);
-    this.host.note({ type: 'bus-received', msg: msg.type, from: `${fromIp}:${msg.cport}` });
+    if (this.host.observing) this.host.note({ type: 'bus-received', msg: msg.type, from: `${fromIp}:${msg.cport}` });
     let sender = this.state.nodes.get(msg.sender);
     if (sender && sender.flags.has('handshake')) sender = undefined;
-    if (sender) this.dataReceived.set(sender, now);
+    if (sender) sender.dataReceivedMs = now;
     if (sender) {
       if (msg.currentEpoch > this.state.currentEpoch) this.state.currentEpoch = msg.currentEpoch;
       if (msg.configEpoch > sender.configEpoch) {
@@ -266,11 +274,12 @@ export class ClusterBus {
             }
             this.renameNode(pending, msg.sender);
             pending.flags.delete('handshake');
-            for (const f of msg.flags) if (f === 'master' || f === 'slave') pending.flags.add(f);
+            if (msg.flags & FLAG_BITS.master) pending.flags.add('master');
+            if (msg.flags & FLAG_BITS.slave) pending.flags.add('slave');
             this.host.changed(false);
             linkNode = pending;
             sender = pending;
-            this.dataReceived.set(pending, now);
+            pending.dataReceivedMs = now;
             this.host.note({ type: 'node-flags', node: pending.id, flags: pending.flagsText() });
           }
         }
@@ -287,11 +296,12 @@ export class ClusterBus {
         }
       }
       if (sender) {
-        if (msg.flags.includes('nofailover')) sender.flags.add('nofailover');
+        if (msg.flags & FLAG_BITS.nofailover) sender.flags.add('nofailover');
         else sender.flags.delete('nofailover');
         this.updateRole(sender, msg);
         const senderMaster = sender.isMaster ? sender : sender.replicaOf;
-        const dirty = senderMaster !== null && !bytesEqual(senderMaster.slots, msg.myslots);
+        // Equal checksums mean the same bitmap (a 32-bit collision would only delay an update to a later message).
+        const dirty = senderMaster !== null && senderMaster.slotsSnapshot().hash !== msg.myslotsHash;
         if (sender.isMaster && dirty) this.updateSlotsConfigWith(sender, msg.configEpoch, msg.myslots);
         if (dirty) {
           for (let j = 0; j < CLUSTER_SLOTS; j++) {
@@ -401,7 +411,8 @@ export class ClusterBus {
     const now = this.host.nowMs();
     for (const g of msg.gossip ?? []) {
       const node = this.state.nodes.get(g.id);
-      const failing = g.flags.includes('fail') || g.flags.includes('fail?');
+      const failing = (g.flags & (FLAG_BITS.fail | FLAG_BITS['fail?'])) !== 0;
+      const noaddr = (g.flags & FLAG_BITS.noaddr) !== 0;
       if (node) {
         if (sender && sender.isMaster && node !== this.state.myself) {
           if (failing) {
@@ -413,16 +424,16 @@ export class ClusterBus {
           const pong = g.pongReceivedS * 1000;
           if (pong <= now + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
         }
-        if ((node.flags.has('fail') || node.flags.has('fail?')) && !g.flags.includes('noaddr') && !failing && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
+        if ((node.flags.has('fail') || node.flags.has('fail?')) && !noaddr && !failing && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
           node.linkConnected = false;
           node.ip = g.ip;
           node.port = g.port;
           node.cport = g.cport;
           node.flags.delete('noaddr');
         }
-      } else if (sender && !g.flags.includes('noaddr') && !this.state.isBanned(g.id, now)) {
+      } else if (sender && !noaddr && !this.state.isBanned(g.id, now)) {
         const n = new ClusterNode(g.id, g.ip, g.port, g.cport);
-        for (const f of g.flags) if (f !== 'myself') n.flags.add(f as NodeFlag);
+        for (const f of maskToFlags(g.flags)) if (f !== 'myself') n.flags.add(f);
         n.ctimeMs = now;
         this.addNode(n);
       }
@@ -468,6 +479,7 @@ export class ClusterBus {
 
   private addNode(n: ClusterNode): void {
     this.state.nodes.set(n.id, n);
+    this.nodeList = null;
     this.host.note({ type: 'node-added', node: n.id, address: `${n.ip}:${n.port}@${n.cport}` });
   }
 
@@ -481,9 +493,8 @@ export class ClusterBus {
     for (const other of this.state.nodes.values()) other.failReports.delete(n.id);
     if (n.replicaOf) removeReplica(n.replicaOf, n);
     this.state.nodes.delete(n.id);
+    this.nodeList = null;
     this.lastInGossip.delete(n);
-    this.linkCtime.delete(n);
-    this.dataReceived.delete(n);
     this.host.note({ type: 'node-removed', node: n.id });
   }
 

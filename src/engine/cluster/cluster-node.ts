@@ -9,6 +9,31 @@ import { CLUSTER_SLOTS } from './slots.ts';
 export const NODE_FLAGS = ['myself', 'master', 'slave', 'fail?', 'fail', 'handshake', 'noaddr', 'nofailover'] as const;
 export type NodeFlag = (typeof NODE_FLAGS)[number] | 'meet' | 'migrate-to';
 
+/** CLUSTER_NODE_* bit values, as the bus carries flags. */
+export const FLAG_BITS: Record<NodeFlag, number> = {
+  master: 1,
+  slave: 2,
+  'fail?': 4,
+  fail: 8,
+  myself: 16,
+  handshake: 32,
+  noaddr: 64,
+  meet: 128,
+  'migrate-to': 256,
+  nofailover: 512,
+};
+const FLAG_ENTRIES = Object.entries(FLAG_BITS) as [NodeFlag, number][];
+
+export function flagsToMask(flags: Iterable<NodeFlag>): number {
+  let m = 0;
+  for (const f of flags) m |= FLAG_BITS[f];
+  return m;
+}
+
+export function maskToFlags(mask: number): NodeFlag[] {
+  return FLAG_ENTRIES.filter(([, bit]) => (mask & bit) !== 0).map(([f]) => f);
+}
+
 export class ClusterNode {
   readonly flags = new Set<NodeFlag>();
   /** CLUSTER_SLOTS bits: the slots this node serves, as this member believes. */
@@ -28,6 +53,9 @@ export class ClusterNode {
   hostname = '';
   /** Failure reports: which master said it cannot reach this node, and when (unix ms). */
   readonly failReports = new Map<string, number>();
+  /** The bus's bookkeeping of the link: when it was created and when anything last arrived from the node. */
+  linkCtimeMs = 0;
+  dataReceivedMs = 0;
   /** Whether we hold an outbound bus link to it (CLUSTER NODES' link-state). */
   linkConnected = false;
 
@@ -38,6 +66,15 @@ export class ClusterNode {
     public cport: number,
   ) {}
 
+  /** A copy of `slots` for outgoing messages and a checksum of it, rebuilt only after the slots change. */
+  private snapshot: { bits: Uint8Array; hash: number } | null = null;
+
+  /** The slot bitmap as messages carry it (shared, never modified) and its checksum. */
+  slotsSnapshot(): { bits: Uint8Array; hash: number } {
+    if (this.snapshot === null) this.snapshot = { bits: this.slots.slice(), hash: slotsHash(this.slots) };
+    return this.snapshot;
+  }
+
   hasSlot(slot: number): boolean {
     return (this.slots[slot >> 3] & (1 << (slot & 7))) !== 0;
   }
@@ -47,6 +84,7 @@ export class ClusterNode {
     if (this.hasSlot(slot)) return false;
     this.slots[slot >> 3] |= 1 << (slot & 7);
     this.numSlots++;
+    this.snapshot = null;
     return true;
   }
 
@@ -54,6 +92,7 @@ export class ClusterNode {
     if (!this.hasSlot(slot)) return false;
     this.slots[slot >> 3] &= ~(1 << (slot & 7));
     this.numSlots--;
+    this.snapshot = null;
     return true;
   }
 
@@ -70,4 +109,11 @@ export class ClusterNode {
     const shown = NODE_FLAGS.filter((f) => this.flags.has(f));
     return shown.length === 0 ? 'noflags' : shown.join(',');
   }
+}
+
+/** A 32-bit FNV-1a checksum of a slot bitmap: messages carry it so equal views are recognised without a byte walk. */
+export function slotsHash(bits: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 16777619);
+  return h >>> 0;
 }

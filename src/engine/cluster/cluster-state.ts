@@ -152,17 +152,35 @@ export class ClusterState {
   }
 }
 
-/** Maximal runs of consecutive slots a node serves, ascending: [start, end] pairs. */
+/** Maximal runs of consecutive slots a node serves, ascending: [start, end] pairs (a byte of the bitmap at a time). */
 export function slotRanges(node: ClusterNode): [number, number][] {
   const ranges: [number, number][] = [];
+  if (node.numSlots === 0) return ranges;
+  const bits = node.slots;
   let start = -1;
-  for (let j = 0; j <= CLUSTER_SLOTS; j++) {
-    const has = j < CLUSTER_SLOTS && node.hasSlot(j);
-    if (has && start < 0) start = j;
-    if (!has && start >= 0) {
-      ranges.push([start, j - 1]);
-      start = -1;
+  for (let b = 0; b < bits.length; b++) {
+    const byte = bits[b];
+    if (byte === 0xff) {
+      if (start < 0) start = b * 8;
+      continue;
+    }
+    if (byte === 0) {
+      if (start >= 0) {
+        ranges.push([start, b * 8 - 1]);
+        start = -1;
+      }
+      continue;
+    }
+    for (let k = 0; k < 8; k++) {
+      const j = b * 8 + k;
+      if (byte & (1 << k)) {
+        if (start < 0) start = j;
+      } else if (start >= 0) {
+        ranges.push([start, j - 1]);
+        start = -1;
+      }
     }
   }
+  if (start >= 0) ranges.push([start, CLUSTER_SLOTS - 1]);
   return ranges;
 }

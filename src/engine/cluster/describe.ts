@@ -4,7 +4,6 @@
  */
 import type { ClusterNode } from './cluster-node.ts';
 import { MESSAGE_TYPES, slotRanges, type ClusterState } from './cluster-state.ts';
-import { CLUSTER_SLOTS } from './slots.ts';
 
 /** One CLUSTER NODES line, without its newline. */
 export function clusterGenNodeDescription(state: ClusterState, node: ClusterNode): string {
@@ -15,14 +14,12 @@ export function clusterGenNodeDescription(state: ClusterState, node: ClusterNode
     `${node.id} ${address} ${node.flagsText()} ${node.replicaOf ? node.replicaOf.id : '-'} ` +
     `${node.pingSentMs} ${node.pongReceivedMs} ${epoch} ${node.linkConnected || node.isMyself ? 'connected' : 'disconnected'}`;
   for (const [a, b] of slotRanges(node)) line += a === b ? ` ${a}` : ` ${a}-${b}`;
-  if (node.isMyself) {
-    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+  if (node.isMyself && (state.migratingTo.size > 0 || state.importingFrom.size > 0)) {
+    const open = [...new Set([...state.migratingTo.keys(), ...state.importingFrom.keys()])].sort((a, b) => a - b);
+    for (const j of open) {
       const to = state.migratingTo.get(j);
       if (to) line += ` [${j}->-${to.id}]`;
-      else {
-        const from = state.importingFrom.get(j);
-        if (from) line += ` [${j}-<-${from.id}]`;
-      }
+      else line += ` [${j}-<-${state.importingFrom.get(j)!.id}]`;
     }
   }
   return line;

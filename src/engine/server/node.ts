@@ -54,6 +54,8 @@ export interface NodeOptions {
   observeCommands?: boolean;
   /** Emit an event per bus message and cluster change (the UI's gossip view wants them). */
   observeCluster?: boolean;
+  /** The host keeps nodes.conf (TcpHost writes it to a file): emit its text whenever Redis would save it. */
+  persistClusterConfig?: boolean;
   /** What INFO reports about the process: the host's pid, executable and config file (sim hosts make them up). */
   processInfo?: ProcessFacts;
   /**
@@ -137,6 +139,7 @@ export class RedisNode implements Server {
   private readonly startUs: TimeUs;
   private readonly observeCommands: boolean;
   private readonly observeCluster: boolean;
+  private readonly persistClusterConfig: boolean;
   private outbox: Emission[] = [];
   private events: EngineEvent[] = [];
   /**
@@ -160,6 +163,7 @@ export class RedisNode implements Server {
     this.startUs = opts.startUs;
     this.observeCommands = opts.observeCommands ?? false;
     this.observeCluster = opts.observeCluster ?? false;
+    this.persistClusterConfig = opts.persistClusterConfig ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     for (const db of this.dbs) db.lookupStats = this.stats.lookups;
     this.cluster = this.config.clusterEnabled ? this.createClusterState() : null;
@@ -277,6 +281,7 @@ export class RedisNode implements Server {
       note: (e) => {
         if (this.observeCluster) this.events.push({ ...e, at: this.loop.nowUs } as EngineEvent);
       },
+      observing: this.observeCluster,
     });
   }
 
@@ -294,8 +299,9 @@ export class RedisNode implements Server {
     this.clusterTodo.saveConfig = true;
   }
 
+  /** clusterSaveConfig: hand nodes.conf to the host, when it keeps one (the text costs O(nodes) to build). */
   saveClusterConfig(): void {
-    if (this.cluster === null) return;
+    if (this.cluster === null || !this.persistClusterConfig) return;
     this.events.push({ type: 'cluster-config-saved', at: this.loop.nowUs, text: nodesConfText(this.cluster) });
   }
 

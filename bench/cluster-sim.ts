@@ -1,0 +1,46 @@
+/**
+ * SimHost running a cluster that only gossips: N cluster-enabled nodes joined with CLUSTER MEET (node 0 meets
+ * all, as redis-cli --cluster create does), slots spread evenly, node timeout 15 s. After the views converge,
+ * how many virtual seconds the simulation covers per wall-clock second. Sizes from BENCH_CLUSTER_SIZES
+ * (default "10,100"; add 1000 for the big run).
+ */
+import { SimHost } from '../src/hosts/sim/sim-host.ts';
+import { RespConnection } from '../src/clients/protocol/resp-connection.ts';
+import type { BenchRow } from './run.ts';
+
+function idleRate(n: number): { rate: number; convergeVirtualS: number; convergeRealS: number } {
+  const host = new SimHost({ seed: 1, link: { latencyUs: 200, jitterUs: 100 }, log: false });
+  const addrs = Array.from({ length: n }, (_, i) => `127.0.0.1:${10000 + i}`);
+  const nodes = addrs.map((address) => host.addNode({ address, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '15000' } }));
+  const admin = new RespConnection(host.connect('admin', addrs[0]));
+  for (let i = 1; i < n; i++) void admin.call(['CLUSTER', 'MEET', '127.0.0.1', String(10000 + i)]);
+  const per = Math.floor(16384 / n);
+  addrs.forEach((a, i) => {
+    const c = new RespConnection(host.connect(`slots-${i}`, a));
+    void c.call(['CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(i === n - 1 ? 16383 : (i + 1) * per - 1)]);
+  });
+  const ids = nodes.map((node) => node.cluster!.myself.id);
+  const converged = () => nodes.every((node) => node.cluster!.nodes.size === n && ids.every((id) => !node.cluster!.nodes.get(id)?.flags.has('handshake')));
+  const t0 = performance.now();
+  host.runUntilCondition(converged, 3_600_000_000);
+  const convergeRealS = (performance.now() - t0) / 1000;
+  const convergeVirtualS = host.nowUs / 1e6;
+  // Let the first round of epoch collisions settle, then measure steady gossip.
+  host.runFor(5_000_000);
+  const span = n >= 1000 ? 2_000_000 : 20_000_000;
+  const t1 = performance.now();
+  host.runFor(span);
+  return { rate: span / 1e6 / ((performance.now() - t1) / 1000), convergeVirtualS, convergeRealS };
+}
+
+export function benchClusterSim(): BenchRow[] {
+  const sizes = (process.env.BENCH_CLUSTER_SIZES ?? '10,100').split(',').map(Number);
+  const rows: BenchRow[] = [];
+  for (const n of sizes) {
+    const r = idleRate(n);
+    const target = n <= 100 ? 'target >= 50 for 100 nodes' : 'target >= 0.5 for 1000 nodes';
+    rows.push({ name: `SimHost, ${n}-node cluster gossiping`, value: r.rate, unit: 'virtual s / real s', note: target });
+    rows.push({ name: `SimHost, ${n}-node cluster: views converged`, value: r.convergeVirtualS, unit: 'virtual s', note: `${r.convergeRealS.toFixed(1)} real s` });
+  }
+  return rows;
+}
