@@ -1,0 +1,78 @@
+/**
+ * Routing in a two-master simulated cluster, as getNodeByQuery decides it: MOVED to the owner, ASK while a slot
+ * migrates and the key is gone, TRYAGAIN for multi-key requests split across the migration, the one-shot ASKING
+ * flag on the importing side, and SETSLOT NODE closing the migration (with its config epoch bump spreading).
+ */
+import { describe, expect, it } from 'vitest';
+import { SimHost } from '../../src/hosts/sim/sim-host.ts';
+import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+import type { Reply } from '../../src/engine/resp/reply-parser.ts';
+
+const A = '127.0.0.1:7000';
+const B = '127.0.0.1:7001';
+const FOO_SLOT = 12182;
+
+describe('cluster routing', () => {
+  it('MOVED, ASK, TRYAGAIN and ASKING through a slot migration', async () => {
+    const host = new SimHost({ seed: 4, link: { latencyUs: 200 }, log: false });
+    const nodeA = host.addNode({ address: A, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '5000' } });
+    const nodeB = host.addNode({ address: B, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '5000' } });
+    const a = new RespConnection(host.connect('cli-a', A));
+    const b = new RespConnection(host.connect('cli-b', B));
+    const call = async (c: RespConnection, ...args: string[]): Promise<Reply> => {
+      const p = c.call(args);
+      expect(host.runUntilCondition(() => c.pending === 0, host.nowUs + 5_000_000)).toBe(true);
+      return (await p).reply;
+    };
+    const err = (message: string): Reply => ({ type: 'error', value: message });
+    await call(a, 'CLUSTER', 'ADDSLOTSRANGE', '8192', '16383');
+    await call(b, 'CLUSTER', 'ADDSLOTSRANGE', '0', '8191');
+    await call(a, 'CLUSTER', 'MEET', '127.0.0.1', '7001');
+    expect(host.runUntilCondition(() => nodeA.cluster!.state === 'ok' && nodeB.cluster!.state === 'ok', host.nowUs + 30_000_000)).toBe(true);
+    const idA = nodeA.cluster!.myself.id;
+    const idB = nodeB.cluster!.myself.id;
+
+    expect(await call(a, 'SET', 'foo', 'bar')).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(b, 'GET', 'foo')).toEqual(err(`MOVED ${FOO_SLOT} 127.0.0.1:7000`));
+    expect(await call(a, 'SET', 'b', '1')).toEqual(err('MOVED 3300 127.0.0.1:7001'));
+    expect(await call(a, 'MSET', 'foo', '1', 'b', '2')).toEqual(err("CROSSSLOT Keys in request don't hash to the same slot"));
+
+    // A starts moving the slot to B.
+    expect(await call(b, 'CLUSTER', 'SETSLOT', String(FOO_SLOT), 'IMPORTING', idA)).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(a, 'CLUSTER', 'SETSLOT', String(FOO_SLOT), 'MIGRATING', idB)).toEqual({ type: 'status', value: 'OK' });
+    // Keys still on A are served there; a missing one is asked of B; a mix of both cannot be served now.
+    expect(await call(a, 'GET', 'foo')).toEqual({ type: 'bulk', value: 'bar' });
+    expect(await call(a, 'GET', '{foo}x')).toEqual(err(`ASK ${FOO_SLOT} 127.0.0.1:7001`));
+    expect(await call(a, 'MGET', 'foo', '{foo}x')).toEqual(err('TRYAGAIN Multiple keys request during rehashing of slot'));
+    // B answers for the slot only after ASKING, and only for the next command.
+    expect(await call(b, 'GET', '{foo}x')).toEqual(err(`MOVED ${FOO_SLOT} 127.0.0.1:7000`));
+    expect(await call(b, 'ASKING')).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(b, 'SET', '{foo}x', 'new')).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(b, 'GET', '{foo}x')).toEqual(err(`MOVED ${FOO_SLOT} 127.0.0.1:7000`));
+    expect(await call(b, 'ASKING')).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(b, 'MGET', '{foo}x', 'foo')).toEqual(err('TRYAGAIN Multiple keys request during rehashing of slot'));
+    // CLUSTER NODES on each side shows the open slot.
+    const nodesA = await call(a, 'CLUSTER', 'NODES');
+    expect(nodesA.type === 'bulk' || nodesA.type === 'verbatim' ? nodesA.value : '').toContain(`[${FOO_SLOT}->-${idB}]`);
+    const nodesB = await call(b, 'CLUSTER', 'NODES');
+    expect(nodesB.type === 'bulk' || nodesB.type === 'verbatim' ? nodesB.value : '').toContain(`[${FOO_SLOT}-<-${idA}]`);
+
+    // A still holds a key, so it cannot give the slot away yet.
+    expect(await call(a, 'CLUSTER', 'SETSLOT', String(FOO_SLOT), 'NODE', idB)).toEqual(
+      err(`ERR Can't assign hashslot ${FOO_SLOT} to a different node while I still hold keys for this hash slot.`),
+    );
+    // Move the last key by hand (MIGRATE arrives later), then close the migration on both sides.
+    expect(await call(a, 'DEL', 'foo')).toEqual({ type: 'integer', value: 1n });
+    expect(await call(b, 'CLUSTER', 'SETSLOT', String(FOO_SLOT), 'NODE', idB)).toEqual({ type: 'status', value: 'OK' });
+    expect(await call(a, 'CLUSTER', 'SETSLOT', String(FOO_SLOT), 'NODE', idB)).toEqual({ type: 'status', value: 'OK' });
+    // B took the slot with a bumped config epoch; A now redirects for good, and B serves without ASKING.
+    expect(nodeB.cluster!.myself.configEpoch).toBeGreaterThan(0);
+    expect(await call(a, 'GET', '{foo}x')).toEqual(err(`MOVED ${FOO_SLOT} 127.0.0.1:7001`));
+    expect(await call(b, 'GET', '{foo}x')).toEqual({ type: 'bulk', value: 'new' });
+    // The new owner's view spreads: after some gossip both agree on every slot.
+    host.runFor(3_000_000);
+    expect(nodeA.cluster!.slots[FOO_SLOT]?.id).toBe(idB);
+    expect(nodeA.cluster!.migratingTo.size).toBe(0);
+    expect(nodeB.cluster!.importingFrom.size).toBe(0);
+  });
+});
