@@ -22,7 +22,7 @@ export const MESSAGE_TYPES = ['ping', 'pong', 'meet', 'fail', 'publish', 'publis
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export class ClusterState {
-  readonly myself: ClusterNode;
+  myself: ClusterNode;
   readonly nodes = new Map<string, ClusterNode>();
   /** Who serves each slot in this member's view (null = unassigned). */
   readonly slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null);
@@ -52,6 +52,12 @@ export class ClusterState {
     this.myself.flags.add('master');
     this.myself.ctimeMs = nowMs;
     this.nodes.set(this.myself.id, this.myself);
+  }
+
+  /** nodes.conf named another node as myself (a restart): take it. */
+  replaceMyself(node: ClusterNode): void {
+    this.myself = node;
+    node.flags.add('myself');
   }
 
   lookupNode(id: string): ClusterNode | undefined {

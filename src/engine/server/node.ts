@@ -26,6 +26,7 @@ import { ClusterState } from '../cluster/cluster-state.ts';
 import { ClusterBus } from '../cluster/cluster-bus.ts';
 import { BUS_FD } from '../net/sockets.ts';
 import { nodesConfText } from '../cluster/describe.ts';
+import { loadClusterConfig } from '../cluster/nodes-conf.ts';
 import { parseBool } from '../config/config.ts';
 import { repr } from '../types/repr.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
@@ -56,6 +57,8 @@ export interface NodeOptions {
   observeCluster?: boolean;
   /** The host keeps nodes.conf (TcpHost writes it to a file): emit its text whenever Redis would save it. */
   persistClusterConfig?: boolean;
+  /** nodes.conf as the host found it at startup (a restart): the node resumes that view and identity. */
+  clusterConfig?: string;
   /** What INFO reports about the process: the host's pid, executable and config file (sim hosts make them up). */
   processInfo?: ProcessFacts;
   /**
@@ -167,6 +170,13 @@ export class RedisNode implements Server {
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     for (const db of this.dbs) db.lookupStats = this.stats.lookups;
     this.cluster = this.config.clusterEnabled ? this.createClusterState() : null;
+    if (this.cluster && opts.clusterConfig) {
+      const error = loadClusterConfig(this.cluster, opts.clusterConfig);
+      if (error !== null) throw new Error(error);
+      // The port may have changed since the file was written: myself takes the configured ports.
+      this.cluster.myself.port = this.config.port;
+      this.cluster.myself.cport = Number(this.config.get('cluster-port')) || this.config.port + 10000;
+    }
     this.bus = this.cluster ? this.createBus(this.cluster) : null;
     if (this.cluster) {
       for (const db of this.dbs) db.enableSlotIndex();
