@@ -244,6 +244,8 @@ export class ClusterBus {
       sender.replOffset = msg.offset;
     }
     const type = msg.type;
+    // PING, MEET, FAIL and UPDATE come over the sender's link to us (our inbound link); PONGs over ours.
+    if (sender && type !== 'pong' && sender.inboundLinkCtimeMs === 0) sender.inboundLinkCtimeMs = now;
     if (type === 'ping' || type === 'meet') {
       // A node learns its own IP from the first PING or MEET it receives.
       if ((type === 'meet' || me.ip === '') && toIp !== me.ip) {

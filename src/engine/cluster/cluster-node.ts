@@ -56,6 +56,8 @@ export class ClusterNode {
   /** The bus's bookkeeping of the link: when it was created and when anything last arrived from the node. */
   linkCtimeMs = 0;
   dataReceivedMs = 0;
+  /** When the node's own link to us (our inbound link) appeared: its first PING or MEET; 0 = none. */
+  inboundLinkCtimeMs = 0;
   /** Whether we hold an outbound bus link to it (CLUSTER NODES' link-state). */
   linkConnected = false;
 

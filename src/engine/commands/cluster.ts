@@ -459,7 +459,32 @@ export const clusterCommands: CommandDefinition[] = [
     name: 'cluster|links',
     summaryZh: '列出本节点与其他节点之间的集群总线连接',
     cost: o1,
-    handler: clusterOnly((c) => c.reply.arrayHeader(0)),
+    handler: clusterOnly((c, _s, cluster) => {
+      // Each node's outbound link ("to", events rw) and its link to us ("from", events r). Send buffers are
+      // not modelled: the bus carries typed messages.
+      const links: [string, string, number, string][] = [];
+      for (const n of cluster.nodes.values()) {
+        if (n.isMyself) continue;
+        if (n.linkConnected) links.push(['to', n.id, n.linkCtimeMs, 'rw']);
+        if (n.inboundLinkCtimeMs !== 0) links.push(['from', n.id, n.inboundLinkCtimeMs, 'r']);
+      }
+      c.reply.arrayHeader(links.length);
+      for (const [direction, id, ctime, events] of links) {
+        c.reply.mapHeader(6);
+        c.reply.bulk('direction');
+        c.reply.bulk(direction);
+        c.reply.bulk('node');
+        c.reply.bulk(id);
+        c.reply.bulk('create-time');
+        c.reply.integer(ctime);
+        c.reply.bulk('events');
+        c.reply.bulk(events);
+        c.reply.bulk('send-buffer-allocated');
+        c.reply.integer(0);
+        c.reply.bulk('send-buffer-used');
+        c.reply.integer(0);
+      }
+    }),
   },
   {
     name: 'cluster|saveconfig',
