@@ -7,6 +7,11 @@
  * events become deliveries stamped with the current time; all events of one I/O turn go to the node in one
  * advance() call, and what the node writes is written to the sockets at once (or, for output the node's CPU
  * model places in the future, such as after DEBUG SLEEP, when real time gets there).
+ *
+ * With cluster-enabled, the node's cluster bus is real TCP too: the host listens on the bus port (port + 10000,
+ * or cluster-port) on the client port's addresses, and carries the node's bus messages to other
+ * cluster-lab-server processes over one outbound connection per destination (bus-codec.ts frames). As in Redis,
+ * a message whose connection cannot be made or breaks is lost; the engine's clusterCron sends again.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +20,26 @@ import { RedisNode } from '../../engine/server/node.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
 import type { Logger } from './log.ts';
+import { BusFrameDecoder, encodeBusMessage } from './bus-codec.ts';
+import type { BusMessage } from '../../engine/cluster/bus-message.ts';
+
+/** Frames kept for a destination while its connection is being made; more are dropped (lost, as in Redis). */
+const MAX_PENDING_BUS_FRAMES = 1000;
+/** Bytes a bus connection may have unsent (a peer that stopped reading) before further frames are dropped. */
+const MAX_BUS_WRITE_BACKLOG = 64 * 1024 * 1024;
+
+/** An outbound cluster bus connection to one "ip:cport". */
+interface BusLink {
+  socket: net.Socket;
+  connected: boolean;
+  /** Frames written before the connection was made. */
+  pending: Uint8Array[];
+}
+
+/** An address as Redis prints it: IPv4-mapped IPv6 addresses as plain IPv4. */
+function normalizeIp(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:/, '');
+}
 
 export interface TcpHostOptions {
   config: ConfigValues;
@@ -35,6 +60,10 @@ export class TcpHost {
   private timer: NodeJS.Timeout | null = null;
   private nextConn = 0;
   private stopped = false;
+  /** Cluster bus: listening sockets, accepted connections, outbound links by "ip:cport". */
+  private readonly busServers: net.Server[] = [];
+  private readonly busAccepted = new Set<net.Socket>();
+  private readonly busLinks = new Map<string, BusLink>();
 
   constructor(private readonly opts: TcpHostOptions) {
     this.node = new RedisNode({
@@ -44,6 +73,7 @@ export class TcpHost {
       seed: opts.seed ?? (process.pid ^ Date.now()) >>> 0,
       startUs: 0,
       epochMs: Date.now(),
+      persistClusterConfig: true,
       processInfo: {
         pid: process.pid,
         executable: path.resolve(process.argv[1] ?? ''),
@@ -75,16 +105,26 @@ export class TcpHost {
       });
       this.servers.push(server);
     }
+    if (this.node.cluster !== null) await this.listenBus();
     this.opts.logger?.log('notice', 'Server initialized');
     this.opts.logger?.log('notice', `Ready to accept connections tcp`);
     this.pump();
+  }
+
+  /** The cluster bus port: cluster-port, or the client port + 10000 (what the node announces as its cport). */
+  get busPort(): number {
+    return this.node.cluster?.myself.cport ?? (Number(this.node.config.get('cluster-port')) || this.port + 10000);
   }
 
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.sockets.values()) s.destroy();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const link of this.busLinks.values()) link.socket.destroy();
+    this.busLinks.clear();
+    for (const s of this.busAccepted) s.destroy();
+    this.busAccepted.clear();
+    await Promise.all([...this.servers, ...this.busServers].map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 
   private nowUs(): number {
@@ -149,7 +189,13 @@ export class TcpHost {
 
   private perform(outbox: Emission[]): void {
     for (const e of outbox) {
-      if (e.kind === 'bus') continue;
+      if (e.kind === 'bus') {
+        const frame = encodeBusMessage(e.msg);
+        const lateMs = (e.at - this.nowUs()) / 1000;
+        if (lateMs > 1) setTimeout(() => this.sendBus(e.to, frame), lateMs);
+        else this.sendBus(e.to, frame);
+        continue;
+      }
       const socket = this.sockets.get(e.conn);
       if (!socket) continue;
       const lateMs = (e.at - this.nowUs()) / 1000;
@@ -164,5 +210,118 @@ export class TcpHost {
       if (lateMs > 1) setTimeout(act, lateMs);
       else act();
     }
+  }
+
+  // --- cluster bus ----------------------------------------------------------------------------------------
+
+  /** Listen for the bus on the client port's addresses (clusterInit's listenToPort on the cluster port). */
+  private async listenBus(): Promise<void> {
+    const port = this.busPort;
+    for (const address of this.bindAddresses()) {
+      const server = net.createServer((socket) => this.acceptBus(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err) => reject(new Error(`cluster bus port ${port}: ${err.message}`)));
+        server.listen(port, address, () => {
+          server.removeAllListeners('error');
+          server.on('error', (err) => this.opts.logger?.log('warning', `Cluster bus listener error: ${err.message}`));
+          resolve();
+        });
+      });
+      this.busServers.push(server);
+    }
+    this.opts.logger?.log('notice', `Cluster bus listening on port ${port} (${this.bindAddresses().join(' ')})`);
+  }
+
+  private acceptBus(socket: net.Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.busAccepted.add(socket);
+    socket.setNoDelay(true);
+    this.readBus(socket, () => this.busAccepted.delete(socket));
+    socket.on('close', () => this.busAccepted.delete(socket));
+  }
+
+  /** Deliver every whole frame that arrives on a bus connection; a malformed one closes the connection. */
+  private readBus(socket: net.Socket, onDrop: () => void): void {
+    const decoder = new BusFrameDecoder();
+    socket.on('data', (data: Buffer) => {
+      if (this.stopped || socket.destroyed) return;
+      let msgs: BusMessage[];
+      try {
+        msgs = decoder.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      } catch (err) {
+        this.opts.logger?.log('warning', `Closing cluster bus connection from ${normalizeIp(socket.remoteAddress)}:${socket.remotePort ?? 0}: ${(err as Error).message}`);
+        onDrop();
+        socket.destroy();
+        return;
+      }
+      if (msgs.length === 0) return;
+      const fromIp = normalizeIp(socket.remoteAddress);
+      const toIp = normalizeIp(socket.localAddress);
+      for (const msg of msgs) this.enqueue({ kind: 'bus', at: this.nowUs(), fromIp, toIp, msg });
+    });
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** Write one frame to "ip:cport", over the link to it (made now if there is none). */
+  private sendBus(to: string, frame: Uint8Array): void {
+    if (this.stopped) return;
+    let link = this.busLinks.get(to) ?? null;
+    if (link !== null && link.socket.destroyed) {
+      // Closed, and its close event has not run yet: make a new one.
+      this.busLinks.delete(to);
+      link = null;
+    }
+    link ??= this.connectBus(to);
+    if (link === null) return;
+    if (!link.connected) {
+      if (link.pending.length < MAX_PENDING_BUS_FRAMES) link.pending.push(frame);
+      return;
+    }
+    // A peer that stopped reading (SIGSTOP) does not get an ever growing buffer: the message is lost instead.
+    if (link.socket.writableLength > MAX_BUS_WRITE_BACKLOG) return;
+    link.socket.write(frame);
+  }
+
+  private connectBus(to: string): BusLink | null {
+    const i = to.lastIndexOf(':');
+    const host = to.slice(0, i).replace(/^\[|\]$/g, '');
+    const port = Number(to.slice(i + 1));
+    if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535 || net.isIP(host) === 0) return null;
+    // Like Redis, connect from the first bind address when it is a specific one of the same family.
+    const first = this.bindAddresses()[0];
+    const localAddress = first !== undefined && first !== '0.0.0.0' && first !== '::' && net.isIP(first) === net.isIP(host) ? first : undefined;
+    const socket = net.createConnection({ host, port, localAddress });
+    const link: BusLink = { socket, connected: false, pending: [] };
+    this.busLinks.set(to, link);
+    const drop = () => {
+      if (this.busLinks.get(to) === link) this.busLinks.delete(to);
+      link.pending = [];
+      socket.destroy();
+    };
+    // A connection that is neither made nor refused (an address nobody answers for) is given up after a while.
+    const connectTimeoutMs = Math.max(1000, Number(this.node.config.get('cluster-node-timeout')) || 15000);
+    socket.setTimeout(connectTimeoutMs, () => {
+      if (!link.connected) drop();
+    });
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      if (this.busLinks.get(to) !== link || this.stopped) {
+        socket.destroy();
+        return;
+      }
+      link.connected = true;
+      socket.setNoDelay(true);
+      for (const f of link.pending) socket.write(f);
+      link.pending = [];
+    });
+    socket.on('close', drop);
+    socket.on('end', drop);
+    // Frames on our own link are unusual (the engine answers on its own links) but are delivered all the same.
+    this.readBus(socket, drop);
+    socket.on('error', drop);
+    return link;
   }
 }
