@@ -30,7 +30,14 @@ const logger = new Logger((parsed.config.loglevel as LogLevel) ?? 'notice', pars
 logger.log('warning', 'oO0OoO0OoO0Oo Cluster Lab server is starting oO0OoO0OoO0Oo');
 logger.log('warning', `Cluster Lab server, a TypeScript model of Redis 7.0.15, pid=${process.pid}, just started`);
 if (parsed.configFile === null) logger.log('warning', 'Warning: no config file specified, using the default config.');
-const host = new TcpHost({ config: parsed.config, logger, configFile: parsed.configFile });
+let host: TcpHost;
+try {
+  host = new TcpHost({ config: parsed.config, logger, configFile: parsed.configFile });
+} catch (e) {
+  // clusterLoadConfig refuses a broken nodes.conf, and redis-server exits on it.
+  logger.log('warning', (e as Error).message);
+  process.exit(1);
+}
 try {
   await host.listen();
 } catch (e) {

@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { RedisNode } from '../../engine/server/node.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
@@ -67,6 +67,8 @@ export class TcpHost {
 
   constructor(private readonly opts: TcpHostOptions) {
     this.node = new RedisNode({
+      // A restarted cluster node resumes from its nodes.conf (clusterLoadConfig), as redis-server does.
+      clusterConfig: readClusterConfig(opts.config),
       address: `127.0.0.1:${opts.config.port ?? '6379'}`,
       // redis-server's working directory is its default `dir`.
       config: { dir: process.cwd(), ...opts.config },
@@ -324,4 +326,11 @@ export class TcpHost {
     socket.on('error', drop);
     return link;
   }
+}
+
+/** The existing nodes.conf of a cluster-enabled server (in `dir`, named by cluster-config-file), if any. */
+function readClusterConfig(config: ConfigValues): string | undefined {
+  if ((config['cluster-enabled'] ?? 'no').toLowerCase() !== 'yes') return undefined;
+  const file = path.resolve(config.dir ?? process.cwd(), config['cluster-config-file'] ?? 'nodes.conf');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
