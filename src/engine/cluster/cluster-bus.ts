@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../random/prng.ts';
 import type { BusMessage, GossipEntry } from './bus-message.ts';
-import { ClusterNode, FLAG_BITS, flagsToMask, maskToFlags } from './cluster-node.ts';
+import { ClusterNode, FLAG_BITS, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 
@@ -153,7 +153,7 @@ export class ClusterBus {
       myip: '',
       port: me.port,
       cport: me.cport,
-      flags: flagsToMask(me.flags) & (FLAG_BITS.master | FLAG_BITS.slave | FLAG_BITS.nofailover),
+      flags: me.flags.mask & (FLAG_BITS.master | FLAG_BITS.slave | FLAG_BITS.nofailover),
       state: this.state.state,
     };
   }
@@ -166,7 +166,7 @@ export class ClusterBus {
       ip: n.ip,
       port: n.port,
       cport: n.cport,
-      flags: flagsToMask(n.flags),
+      flags: n.flags.mask,
     };
   }
 

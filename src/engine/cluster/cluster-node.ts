@@ -34,8 +34,35 @@ export function maskToFlags(mask: number): NodeFlag[] {
   return FLAG_ENTRIES.filter(([, bit]) => (mask & bit) !== 0).map(([f]) => f);
 }
 
+/**
+ * A node's flags as CLUSTER_NODE_* bits behind a small Set-like interface: the bus tests flags on every message
+ * and every cron pass over every node, and a bit test is much cheaper than a string Set lookup.
+ */
+export class NodeFlags implements Iterable<NodeFlag> {
+  mask = 0;
+
+  has(f: NodeFlag): boolean {
+    return (this.mask & FLAG_BITS[f]) !== 0;
+  }
+
+  add(f: NodeFlag): this {
+    this.mask |= FLAG_BITS[f];
+    return this;
+  }
+
+  delete(f: NodeFlag): boolean {
+    const had = this.has(f);
+    this.mask &= ~FLAG_BITS[f];
+    return had;
+  }
+
+  *[Symbol.iterator](): Iterator<NodeFlag> {
+    for (const [f, bit] of FLAG_ENTRIES) if (this.mask & bit) yield f;
+  }
+}
+
 export class ClusterNode {
-  readonly flags = new Set<NodeFlag>();
+  readonly flags = new NodeFlags();
   /** CLUSTER_SLOTS bits: the slots this node serves, as this member believes. */
   readonly slots = new Uint8Array(CLUSTER_SLOTS / 8);
   numSlots = 0;
@@ -99,11 +126,11 @@ export class ClusterNode {
   }
 
   get isMaster(): boolean {
-    return this.flags.has('master');
+    return (this.flags.mask & FLAG_BITS.master) !== 0;
   }
 
   get isMyself(): boolean {
-    return this.flags.has('myself');
+    return (this.flags.mask & FLAG_BITS.myself) !== 0;
   }
 
   /** CLUSTER NODES' flags field. */
