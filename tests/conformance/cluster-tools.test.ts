@@ -56,6 +56,12 @@ describe('redis-cli --cluster against cluster-lab-server', () => {
     expect(check).toContain('[OK] All nodes agree about slots configuration.');
     expect(check).toContain('[OK] All 16384 slots covered.');
     expect(check).toMatch(/3 masters\.|0\.00 keys per slot on average/);
+    // A fresh master accepts writes only once clusterUpdateState lets it (the rejoin delay), as on real Redis.
+    const deadline = Date.now() + 15_000;
+    while (!ports.every((p) => execFileSync('redis-cli', ['-p', String(p), 'CLUSTER', 'INFO'], { encoding: 'utf8' }).includes('cluster_state:ok'))) {
+      if (Date.now() > deadline) throw new Error('cluster_state never became ok');
+      execFileSync('sleep', ['0.2']);
+    }
     // -c follows MOVED: write through every node, read back through another.
     for (let i = 0; i < 20; i++) {
       const via = ports[i % 3];

@@ -141,4 +141,10 @@ export const dumpRestoreCommands: CommandDefinition[] = [
     cost: () => COMMAND_COST_NS.o1,
     handler: restore,
   },
+  {
+    name: 'restore-asking',
+    summaryZh: 'MIGRATE 在集群中使用的 RESTORE（带 ASKING 语义，可写入正在导入的槽）',
+    cost: () => COMMAND_COST_NS.o1,
+    handler: restore,
+  },
 ];

@@ -30,6 +30,7 @@ import { infoCommands } from './info.ts';
 import { clientAdminCommands, monitorCommands } from './client-admin.ts';
 import { slowlogLatencyCommands } from './slowlog-latency.ts';
 import { clusterCommands } from './cluster.ts';
+import { migrateCommands } from './migrate.ts';
 
 export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
 export interface DocEntry {
@@ -88,7 +89,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...clusterCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...clusterCommands, ...migrateCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

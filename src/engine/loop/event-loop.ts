@@ -114,13 +114,38 @@ export class EventLoop {
 
   /** When the loop next has something to do, given the input delivered so far; null = blocked forever. */
   nextEventUs(): TimeUs | null {
+    if (this.syncWait !== null) {
+      const ready = this.syncWait.readyAt();
+      return Math.max(this.nowUs, ready !== null && ready < this.syncWait.deadlineUs ? ready : this.syncWait.deadlineUs);
+    }
     if (this.phase === 'start') return this.nowUs;
     return this.wakeTime();
+  }
+
+  /**
+   * A blocking wait inside a command (MIGRATE's synchronous socket I/O): until it ends the loop runs nothing
+   * else, no other descriptor and no timer, exactly as a redis-server blocked in syncReadLine.
+   */
+  private syncWait: { readyAt: () => TimeUs | null; deadlineUs: TimeUs; step: (timedOut: boolean) => boolean } | null = null;
+
+  /** Block the loop until `step` returns true (called when input is ready, or with timedOut at the deadline). */
+  blockOn(readyAt: () => TimeUs | null, deadlineUs: TimeUs, step: (timedOut: boolean) => boolean): void {
+    this.syncWait = { readyAt, deadlineUs, step };
   }
 
   /** Run iterations until the loop would need input beyond `untilUs`. */
   run(untilUs: TimeUs): void {
     for (;;) {
+      if (this.syncWait !== null) {
+        const w = this.syncWait;
+        const ready = w.readyAt();
+        const at = ready !== null && ready < w.deadlineUs ? ready : w.deadlineUs;
+        if (at > untilUs) return;
+        if (at > this.nowUs) this.nowUs = at;
+        // The step may start another wait (a pipelined MIGRATE): only clear the one that finished.
+        if (w.step(ready === null || ready >= w.deadlineUs) && this.syncWait === w) this.syncWait = null;
+        continue;
+      }
       if (this.phase === 'start') {
         if (this.nowUs > untilUs) return;
         this.hooks.beforeSleep();
@@ -149,9 +174,13 @@ export class EventLoop {
     this.pollWakeUs = wakeUs;
     const fired = this.sockets.readable(wakeUs);
     this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
-    for (const fd of fired) this.hooks.onReadable(fd);
+    for (const fd of fired) {
+      // A handler that blocked the loop (MIGRATE) holds everything else until it is done.
+      if (this.syncWait !== null) break;
+      this.hooks.onReadable(fd);
+    }
     this.currentTimers = [];
-    this.processTimeEvents();
+    if (this.syncWait === null) this.processTimeEvents();
     this.iteration++;
     this.hooks.onIteration?.({
       iteration: this.iteration,

@@ -49,6 +49,8 @@ export class SocketTable {
   /** Input that arrived for a connection still in the backlog. */
   private early = new Map<ConnId, Delivery[]>();
   private freeFds: number[] = [];
+  /** Connections this node opened (MIGRATE): what arrived on them, and when the peer closed or refused. */
+  private readonly outbound = new Map<ConnId, { input: Chunk[]; closedAt: TimeUs | null; refused: boolean }>();
   /** Arrived cluster bus messages, in arrival order. */
   private bus: Extract<Delivery, { kind: 'bus' }>[] = [];
   private nextFd = FIRST_CLIENT_FD;
@@ -57,6 +59,15 @@ export class SocketTable {
   deliver(d: Delivery): void {
     if (d.kind === 'bus') {
       this.bus.push(d);
+      return;
+    }
+    const out = this.outbound.get((d as { conn?: ConnId }).conn ?? '');
+    if (out !== undefined) {
+      if (d.kind === 'data') out.input.push({ at: d.at, bytes: d.bytes });
+      else if (d.kind === 'close' || d.kind === 'refused') {
+        out.closedAt = d.at;
+        out.refused = d.kind === 'refused';
+      }
       return;
     }
     if (d.kind === 'open') {
@@ -116,6 +127,33 @@ export class SocketTable {
       if (at !== null && (best === null || at < best)) best = at;
     }
     return best;
+  }
+
+  /** Track a connection this node opens. */
+  openOutbound(conn: ConnId): void {
+    this.outbound.set(conn, { input: [], closedAt: null, refused: false });
+  }
+
+  closeOutbound(conn: ConnId): void {
+    this.outbound.delete(conn);
+  }
+
+  /** When something (bytes, close, refusal) next arrives on an outbound connection; null when nothing is pending. */
+  outboundReadyAt(conn: ConnId): TimeUs | null {
+    const o = this.outbound.get(conn);
+    if (!o) return null;
+    if (o.input.length > 0) return o.input[0].at;
+    return o.closedAt;
+  }
+
+  /** Bytes that arrived on an outbound connection by `now`, and whether it was closed by then. */
+  readOutbound(conn: ConnId, now: TimeUs): { bytes: Uint8Array[]; closed: boolean; refused: boolean } {
+    const o = this.outbound.get(conn);
+    if (!o) return { bytes: [], closed: true, refused: false };
+    const bytes: Uint8Array[] = [];
+    while (o.input.length > 0 && o.input[0].at <= now) bytes.push(o.input.shift()!.bytes);
+    const closed = o.closedAt !== null && o.closedAt <= now && o.input.length === 0;
+    return { bytes, closed, refused: closed && o.refused };
   }
 
   /** The bus messages that had arrived by `now`, removed from the queue. */

@@ -24,9 +24,16 @@ export type Delivery =
   | { kind: 'open'; at: TimeUs; conn: ConnId; peer: string }
   | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
   | { kind: 'close'; at: TimeUs; conn: ConnId }
-  | { kind: 'bus'; at: TimeUs; fromIp: string; toIp: string; msg: BusMessage };
+  | { kind: 'bus'; at: TimeUs; fromIp: string; toIp: string; msg: BusMessage }
+  /** A connection this node opened was refused (nobody listens there). */
+  | { kind: 'refused'; at: TimeUs; conn: ConnId };
 
+/**
+ * Besides answering clients, a node can open connections of its own (MIGRATE to another node): 'connect' names
+ * the connection and the "ip:port" to reach; its bytes then travel as 'data' in both directions.
+ */
 export type Emission =
   | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
   | { kind: 'close'; at: TimeUs; conn: ConnId }
-  | { kind: 'bus'; at: TimeUs; to: string; msg: BusMessage };
+  | { kind: 'bus'; at: TimeUs; to: string; msg: BusMessage }
+  | { kind: 'connect'; at: TimeUs; conn: ConnId; to: string };

@@ -70,6 +70,8 @@ export class Client {
   noEvict = false;
   /** In MONITOR mode: sees every command the server runs (flags O). */
   monitor = false;
+  /** Waiting for its MIGRATE to finish (the whole server waits too); its further input waits. */
+  inSyncIo = false;
   /** Held by CLIENT PAUSE: its current command waits in argv until the pause ends (blockPostponeClient). */
   postponed = false;
 

@@ -31,6 +31,7 @@ import { parseBool } from '../config/config.ts';
 import { repr } from '../types/repr.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
+import { OutboundConnections } from './outbound.ts';
 import { SlowLog } from './slowlog.ts';
 import { LatencyMonitor } from './latency-monitor.ts';
 import { activeExpireCycle, newActiveExpireState, type ActiveExpireState } from '../keyspace/active-expire.ts';
@@ -124,6 +125,7 @@ export class RedisNode implements Server {
   readonly replId: string;
   readonly stats = new ServerStats();
   readonly slowlog = new SlowLog();
+  readonly outbound: OutboundConnections;
   readonly latency = new LatencyMonitor();
 
   private readonly sockets = new SocketTable();
@@ -151,6 +153,8 @@ export class RedisNode implements Server {
    */
   private nextClientId = 3;
   private dirty = 0;
+  /** Counts blocking waits started, so a finished wait knows whether another one replaced it. */
+  private syncWaits = 0;
   private commandsThisIteration = 0;
 
   constructor(opts: NodeOptions) {
@@ -192,6 +196,7 @@ export class RedisNode implements Server {
       onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.readQueryFromClient(fd)),
       onIteration: (s) => this.onIteration(s),
     }, opts.multiplexer ?? 'epoll');
+    this.outbound = new OutboundConnections(this.address, this.sockets, (e) => this.outbox.push(e), () => this.loop.nowUs);
     // serverCron first runs 1 ms after start, then every 1000/hz ms (server.c initServer).
     this.loop.createTimeEvent(1, 'serverCron', () => this.serverCron());
   }
@@ -497,6 +502,20 @@ export class RedisNode implements Server {
     return this.loop.nowUs;
   }
 
+  blockOnConnection(c: Client, conn: string, deadlineUs: number, step: (timedOut: boolean) => boolean): void {
+    c.inSyncIo = true;
+    const wait = ++this.syncWaits;
+    this.loop.blockOn(() => this.sockets.outboundReadyAt(conn), deadlineUs, (timedOut) => {
+      if (!step(timedOut)) return false;
+      // The step may have started another wait (MIGRATE's retry): that one now holds the client.
+      if (this.syncWaits !== wait) return true;
+      c.inSyncIo = false;
+      this.pendingWrites.add(c);
+      this.processInputBuffer(c);
+      return true;
+    });
+  }
+
   killClient(c: Client): void {
     this.freeClient(c, 'killed');
   }
@@ -655,7 +674,7 @@ export class RedisNode implements Server {
 
   /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
   private processInputBuffer(c: Client): void {
-    while (!c.closeAfterReply && !c.blocked && !c.postponed && !c.closed) {
+    while (!c.closeAfterReply && !c.blocked && !c.postponed && !c.inSyncIo && !c.closed) {
       const parsed = c.parser.next();
       if (parsed === null) break;
       if (!Array.isArray(parsed)) {
@@ -715,6 +734,7 @@ export class RedisNode implements Server {
   private serverCron(): number {
     this.loop.spend(COST_NS.serverCronBase);
     this.stats.cronLoops++;
+    this.outbound.closeIdle();
     // Expired keys are deleted as side effects the clients did not ask for: no command, so no lookup stats.
     // run_with_period(100): clusterCron runs every 100 ms whatever hz is.
     const period = 1000 / this.config.hz;

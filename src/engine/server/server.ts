@@ -94,6 +94,13 @@ export interface Server {
   /** MONITOR: `c` will see every command the server runs from now on. */
   addMonitor(c: Client): void;
   removeMonitor(c: Client): void;
+  /** MIGRATE's connections to other servers, cached per "host:port" as Redis caches them for 10 s. */
+  readonly outbound: import('./outbound.ts').OutboundConnections;
+  /**
+   * Block the whole event loop (MIGRATE's synchronous I/O) until `step` returns true; `step` runs when bytes
+   * arrive on `conn` or, with timedOut, at the deadline. The client's further input waits until then.
+   */
+  blockOnConnection(c: Client, conn: string, deadlineUs: number, step: (timedOut: boolean) => boolean): void;
   /** CONFIG RESETSTAT. */
   resetStats(): void;
   /** Count a change to the data set (server.dirty), for save points and replication later. */

@@ -33,6 +33,7 @@ export abstract class BaseHost {
 
   constructor(opts: HostOptions) {
     this.fabric = new Fabric(opts);
+    this.fabric.isNodeAddress = (address) => this.next.has(address);
     this.rng = new Prng(opts.seed);
     this.epochMs = opts.epochMs ?? DEFAULT_EPOCH_MS;
   }

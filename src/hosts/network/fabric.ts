@@ -12,7 +12,7 @@ import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 
 /** A message in flight: routing facts plus what it carries. */
 export interface InFlight extends RoutedMessage {
-  kind: 'open' | 'data' | 'close' | 'bus';
+  kind: 'open' | 'data' | 'close' | 'bus' | 'refused';
   bytes?: Uint8Array;
   /** For 'open': the client's address as the server sees it. */
   peer?: string;
@@ -50,9 +50,11 @@ export interface HostConnection {
 
 interface ConnectionRecord {
   id: ConnId;
+  /** The side that opened it: a client program, or a node (MIGRATE). */
   client: EndpointId;
   node: EndpointId;
-  handle: ClientConnection;
+  /** The program's end; null when a node opened the connection (its bytes go to its inbox). */
+  handle: ClientConnection | null;
 }
 
 export interface FabricOptions {
@@ -107,11 +109,30 @@ export class Fabric {
         this.send({ from: node, to, conn: `bus:${node}>${to}`, kind: 'bus', msg: e.msg, fromIp: ipOf(node), toIp: ipOf(to) }, e.at);
         continue;
       }
+      if (e.kind === 'connect') {
+        this.connectFromNode(node, e.conn, e.to, e.at);
+        continue;
+      }
       const rec = this.connections.get(e.conn);
       if (!rec) continue;
-      this.send({ from: node, to: rec.client, conn: e.conn, kind: e.kind, bytes: e.kind === 'data' ? e.bytes : undefined }, e.at);
+      // A node writes on a connection it accepted (to the client) or one it opened (to the other node).
+      const to = rec.client === node ? rec.node : rec.client;
+      this.send({ from: node, to, conn: e.conn, kind: e.kind, bytes: e.kind === 'data' ? e.bytes : undefined }, e.at);
     }
   }
+
+  /** A node opens a connection to "ip:port": the target accepts it, or, if nobody is there, it is refused. */
+  private connectFromNode(node: EndpointId, conn: ConnId, to: string, at: TimeUs): void {
+    if (!this.isNodeAddress(to)) {
+      this.send({ from: to, to: node, conn, kind: 'refused' }, at);
+      return;
+    }
+    this.connections.set(conn, { id: conn, client: node, node: to, handle: null });
+    this.send({ from: node, to, conn, kind: 'open', peer: this.peerAddress(node) }, at);
+  }
+
+  /** Set by the host: whether a node listens at this address. */
+  isNodeAddress: (address: string) => boolean = () => false;
 
   logNodeEvents(node: EndpointId, events: readonly EngineEvent[]): void {
     if (!this.keepLog) return;
@@ -163,7 +184,7 @@ export class Fabric {
     const rec = this.connections.get(msg.conn);
     if (msg.kind === 'close' && rec && msg.from === rec.client) {
       // The program closed its end: nothing more reaches it on this connection.
-      rec.handle.markClosedLocally();
+      rec.handle?.markClosedLocally();
       this.connections.delete(msg.conn);
     }
   }
@@ -174,9 +195,9 @@ export class Fabric {
     const previous = this.clientNowUs;
     this.clientNowUs = m.arriveAt;
     try {
-      if (m.kind === 'data' && m.bytes) rec.handle.receive(m.bytes);
+      if (m.kind === 'data' && m.bytes) rec.handle?.receive(m.bytes);
       else if (m.kind === 'close') {
-        rec.handle.peerClosed();
+        rec.handle?.peerClosed();
         this.connections.delete(m.conn);
         this.network.closeConnection(m.conn, rec.client, rec.node);
       }
@@ -224,6 +245,7 @@ export class ScheduledActions {
 }
 
 function toDelivery(m: InFlight): Delivery {
+  if (m.kind === 'refused') return { kind: 'refused', at: m.arriveAt, conn: m.conn };
   if (m.kind === 'bus') return { kind: 'bus', at: m.arriveAt, fromIp: m.fromIp!, toIp: m.toIp!, msg: m.msg! };
   if (m.kind === 'open') return { kind: 'open', at: m.arriveAt, conn: m.conn, peer: m.peer ?? '127.0.0.1:0' };
   if (m.kind === 'data') return { kind: 'data', at: m.arriveAt, conn: m.conn, bytes: m.bytes! };
