@@ -74,4 +74,26 @@ describe('redis-cli --cluster against cluster-lab-server', () => {
     const info = execFileSync('redis-cli', ['--cluster', 'info', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 });
     expect(info).toMatch(/\[OK\] 20 keys in 3 masters\./);
   }, 90_000);
+
+  it('reshards 1,000 slots holding keys with MIGRATE, then rebalances, without losing a key', () => {
+    for (let i = 0; i < 500; i++) execFileSync('redis-cli', ['-c', '-p', String(ports[i % 3]), 'SET', `r:${i}`, `value-${i}`], { encoding: 'utf8' });
+    const target = execFileSync('redis-cli', ['-p', String(ports[1]), 'CLUSTER', 'MYID'], { encoding: 'utf8' }).trim();
+    const reshard = execFileSync(
+      'redis-cli',
+      ['--cluster', 'reshard', `127.0.0.1:${ports[0]}`, '--cluster-from', 'all', '--cluster-to', target, '--cluster-slots', '1000', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(reshard).toContain('Moving slot');
+    const check = execFileSync('redis-cli', ['--cluster', 'check', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 });
+    expect(check).toContain('[OK] All nodes agree about slots configuration.');
+    expect(check).toContain('[OK] All 16384 slots covered.');
+    expect(check).toMatch(/6462 slots\) master/);
+    const rebalance = execFileSync('redis-cli', ['--cluster', 'rebalance', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 120_000 });
+    expect(rebalance).toContain('Rebalancing across 3 nodes');
+    const info = execFileSync('redis-cli', ['--cluster', 'info', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 });
+    expect(info).toMatch(/\[OK\] 520 keys in 3 masters\./);
+    for (let i = 0; i < 500; i += 7) {
+      expect(execFileSync('redis-cli', ['-c', '-p', String(ports[(i + 2) % 3]), 'GET', `r:${i}`], { encoding: 'utf8' })).toBe(`value-${i}\n`);
+    }
+  }, 240_000);
 });

@@ -198,6 +198,10 @@ export class TcpHost {
         else this.sendBus(e.to, frame);
         continue;
       }
+      if (e.kind === 'connect') {
+        this.connectOut(e.conn, e.to);
+        continue;
+      }
       const socket = this.sockets.get(e.conn);
       if (!socket) continue;
       const lateMs = (e.at - this.nowUs()) / 1000;
@@ -212,6 +216,32 @@ export class TcpHost {
       if (lateMs > 1) setTimeout(act, lateMs);
       else act();
     }
+  }
+
+  /**
+   * A connection the node opens (MIGRATE): its bytes come back as deliveries on the same connection id; a
+   * connection that cannot be made is delivered as refused.
+   */
+  private connectOut(conn: string, to: string): void {
+    const i = to.lastIndexOf(':');
+    const host = to.slice(0, i);
+    const port = Number(to.slice(i + 1));
+    const socket = net.connect({ host, port });
+    socket.setNoDelay(true);
+    this.sockets.set(conn, socket);
+    let connected = false;
+    socket.on('connect', () => (connected = true));
+    socket.on('data', (data: Buffer) => this.enqueue({ kind: 'data', at: this.nowUs(), conn, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }));
+    const gone = () => {
+      if (!this.sockets.has(conn)) return;
+      this.sockets.delete(conn);
+      this.enqueue(connected ? { kind: 'close', at: this.nowUs(), conn } : { kind: 'refused', at: this.nowUs(), conn });
+    };
+    socket.on('error', () => {
+      gone();
+      socket.destroy();
+    });
+    socket.on('close', gone);
   }
 
   // --- cluster bus ----------------------------------------------------------------------------------------
