@@ -59,10 +59,16 @@ describe('MIGRATE', () => {
     expect(await call(a, 'MIGRATE', '127.0.0.1', '7001', 'k', '0', '1000', 'BOGUS')).toEqual({ type: 'error', value: 'ERR syntax error' });
   });
 
-  it('answers IOERR when nobody listens, and blocks the whole server while it waits', async () => {
+  it('answers IOERR when nobody listens or the target is silent, and blocks the whole server while it waits', async () => {
     const { host, a, call } = setup(20_000);
     await call(a, 'SET', 'k', 'v');
-    expect(await call(a, 'MIGRATE', '127.0.0.1', '7999', 'k', '0', '1000')).toEqual({ type: 'error', value: 'IOERR error or timeout connecting to the client' });
+    expect(await call(a, 'MIGRATE', '127.0.0.1', '7999', 'k', '0', '1000')).toEqual({ type: 'error', value: 'IOERR error or timeout writing to target instance' });
+    // A target cut off by a partition never answers: the wait ends at the timeout.
+    host.fabric.network.partition([[A], [B]], host.nowUs);
+    const before = host.nowUs;
+    expect(await call(a, 'MIGRATE', '127.0.0.1', '7001', 'k', '0', '300')).toEqual({ type: 'error', value: 'IOERR error or timeout reading to target instance' });
+    expect(host.nowUs - before).toBeGreaterThanOrEqual(300_000);
+    host.fabric.network.heal(host.nowUs);
     // A second client's PING sent while MIGRATE waits for the 40 ms round trip waits with it.
     const other = new RespConnection(host.connect('other', A));
     await call(other, 'PING');

@@ -126,9 +126,14 @@ function attempt(c: Client, server: Server, plan: MigratePlan, present: string[]
     replies.push(...got.replies);
     if (replies.length < expected && !got.closed && !timedOut) return false;
     if (got.refused) {
-      // migrateGetSocket could not connect.
+      // A refused connect surfaces in Redis as the first write failing (the non-blocking connect "succeeds");
+      // it retries once on a new connection, then reports the write.
       server.outbound.close(plan.to);
-      c.reply.error('IOERR error or timeout connecting to the client');
+      if (mayRetry) {
+        attempt(c, server, plan, present, false);
+        return true;
+      }
+      c.reply.error('IOERR error or timeout writing to target instance');
       return true;
     }
     const socketError = replies.length < expected;
