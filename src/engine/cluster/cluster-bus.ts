@@ -86,8 +86,9 @@ export class ClusterBus {
     const handshakeTimeout = Math.max(timeout, 1000);
     // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once.
     for (const node of [...this.state.nodes.values()]) {
-      if (node.isMyself || node.flags.has('noaddr')) continue;
-      if (node.flags.has('handshake') && now - node.ctimeMs > handshakeTimeout) {
+      const mask = node.flags.mask;
+      if (mask & (FLAG_BITS.myself | FLAG_BITS.noaddr)) continue;
+      if (mask & FLAG_BITS.handshake && now - node.ctimeMs > handshakeTimeout) {
         this.delNode(node);
         continue;
       }
@@ -106,14 +107,14 @@ export class ClusterBus {
       const all = this.nodesArray();
       for (let j = 0; j < 5; j++) {
         const n = all[this.rng.int(all.length)];
-        if (!n.linkConnected || n.pingSentMs !== 0 || n.isMyself || n.flags.has('handshake')) continue;
+        if (!n.linkConnected || n.pingSentMs !== 0 || n.flags.mask & (FLAG_BITS.myself | FLAG_BITS.handshake)) continue;
         if (best === null || best.pongReceivedMs > n.pongReceivedMs) best = n;
       }
       if (best) this.sendPing(best, 'ping');
     }
     let updateState = false;
     for (const node of this.state.nodes.values()) {
-      if (node.isMyself || node.flags.has('noaddr') || node.flags.has('handshake')) continue;
+      if (node.flags.mask & (FLAG_BITS.myself | FLAG_BITS.noaddr | FLAG_BITS.handshake)) continue;
       const pingDelay = now - node.pingSentMs;
       const dataDelay = now - node.dataReceivedMs;
       // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
@@ -126,7 +127,7 @@ export class ClusterBus {
       }
       if (node.pingSentMs === 0) continue;
       const delay = Math.min(pingDelay, dataDelay);
-      if (delay > timeout && !node.flags.has('fail?') && !node.flags.has('fail')) {
+      if (delay > timeout && !(node.flags.mask & (FLAG_BITS['fail?'] | FLAG_BITS.fail))) {
         node.flags.add('fail?');
         this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
         updateState = true;
