@@ -76,3 +76,24 @@ describe('cluster routing', () => {
     expect(nodeB.cluster!.importingFrom.size).toBe(0);
   });
 });
+
+describe('cluster events for the UI', () => {
+  it('reports bus messages, flag changes, slot assignments and migration states as they happen', () => {
+    const host = new SimHost({ seed: 8, log: true });
+    const a = host.addNode({ address: A, observeCluster: true, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '2000' } });
+    const b = host.addNode({ address: B, observeCluster: true, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '2000' } });
+    const ca = new RespConnection(host.connect('a', A));
+    void ca.call(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+    void ca.call(['CLUSTER', 'MEET', '127.0.0.1', '7001']);
+    host.runFor(3_000_000);
+    void ca.call(['CLUSTER', 'SETSLOT', '5', 'MIGRATING', b.cluster!.myself.id]);
+    host.runFor(100_000);
+    const events = host.fabric.log.filter((e) => e.kind === 'node').map((e) => (e.kind === 'node' ? e.event : null));
+    const types = new Set(events.map((e) => e?.type));
+    for (const t of ['bus-sent', 'bus-received', 'node-added', 'node-flags', 'slot-change']) expect(types.has(t as never), t).toBe(true);
+    const changes = events.filter((e) => e?.type === 'slot-change') as { change: string; slots: number[] }[];
+    expect(changes.map((c) => c.change)).toEqual(['assign', 'migrating']);
+    expect(changes[0].slots).toHaveLength(16384);
+    expect(a.cluster!.nodes.size).toBe(2);
+  });
+});

@@ -41,6 +41,8 @@ export type BusEvent =
   | { type: 'node-added'; node: string; address: string }
   | { type: 'node-removed'; node: string }
   | { type: 'slots-owner'; node: string; slots: number }
+  /** A command changed slots in this member's view: assigned, unassigned, opened for migration, closed. */
+  | { type: 'slot-change'; change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node'; slots: number[]; node: string | null }
   | { type: 'bus-sent'; msg: MessageType; to: string }
   | { type: 'bus-received'; msg: MessageType; from: string };
 

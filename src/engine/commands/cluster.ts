@@ -57,14 +57,17 @@ function checkAssignments(c: Client, cluster: ClusterState, seen: Uint8Array, de
 
 /** clusterUpdateSlots: assign the named slots to myself (clearing IMPORTING) or unassign them. */
 function updateSlots(server: Server, cluster: ClusterState, seen: Uint8Array, del: boolean): void {
+  const changed: number[] = [];
   for (let j = 0; j < CLUSTER_SLOTS; j++) {
     if (!seen[j]) continue;
+    changed.push(j);
     if (del) cluster.delSlot(j);
     else {
       cluster.importingFrom.delete(j);
       cluster.addSlot(cluster.myself, j);
     }
   }
+  server.noteSlotChange(del ? 'unassign' : 'assign', changed, del ? null : cluster.myself.id);
   server.clusterChanged();
 }
 
@@ -177,15 +180,18 @@ function setslot(c: Client, server: Server, cluster: ClusterState): void {
     if (!n) return c.reply.error(`ERR I don't know about node ${c.argv[4]}`);
     if (!n.isMaster) return c.reply.error('ERR Target node is not a master');
     cluster.migratingTo.set(slot, n);
+    server.noteSlotChange('migrating', [slot], n.id);
   } else if (isKeyword(action, 'IMPORTING') && argc === 5) {
     if (cluster.slots[slot] === me) return c.reply.error(`ERR I'm already the owner of hash slot ${slot}`);
     const n = target();
     if (!n) return c.reply.error(`ERR I don't know about node ${c.argv[4]}`);
     if (!n.isMaster) return c.reply.error('ERR Target node is not a master');
     cluster.importingFrom.set(slot, n);
+    server.noteSlotChange('importing', [slot], n.id);
   } else if (isKeyword(action, 'STABLE') && argc === 4) {
     cluster.importingFrom.delete(slot);
     cluster.migratingTo.delete(slot);
+    server.noteSlotChange('stable', [slot], null);
   } else if (isKeyword(action, 'NODE') && argc === 5) {
     const n = target();
     if (!n) return c.reply.error(`ERR Unknown node ${c.argv[4]}`);
@@ -197,6 +203,7 @@ function setslot(c: Client, server: Server, cluster: ClusterState): void {
     if (keys === 0) cluster.migratingTo.delete(slot);
     cluster.delSlot(slot);
     cluster.addSlot(n, slot);
+    server.noteSlotChange('node', [slot], n.id);
     // A master left without slots would turn into a replica of the new owner (replication arrives with issue 7).
     if (n === me && cluster.importingFrom.has(slot)) {
       bumpConfigEpochWithoutConsensus(cluster);

@@ -309,6 +309,10 @@ export class RedisNode implements Server {
     }
   }
 
+  noteSlotChange(change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node', slots: number[], node: string | null): void {
+    if (this.observeCluster) this.events.push({ type: 'slot-change', at: this.loop.nowUs, change, slots, node });
+  }
+
   clusterChanged(): void {
     this.clusterTodo.updateState = true;
     this.clusterTodo.saveConfig = true;

@@ -55,6 +55,8 @@ export interface Server {
   readonly bus: import('../cluster/cluster-bus.ts').ClusterBus | null;
   /** A command changed the cluster view: update the state and save nodes.conf before sleeping. */
   clusterChanged(): void;
+  /** Report a slot change a command made (the UI's slot map and migration views). */
+  noteSlotChange(change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node', slots: number[], node: string | null): void;
   /** CLUSTER SAVECONFIG: write nodes.conf now. */
   saveClusterConfig(): void;
   /** CLUSTER RESET SOFT|HARD. */
