@@ -5,7 +5,7 @@
  * redis-benchmark on PATH (Debian's redis-server and redis-tools).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { waitPort } from '../src/hosts/tcp/wait-port.ts';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { BenchRow } from './run.ts';
@@ -13,27 +13,9 @@ import type { BenchRow } from './run.ts';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000);
 
-function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      const s = net.createConnection({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        res();
-      });
-      s.on('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) rej(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 async function start(cmd: string, port: number): Promise<ChildProcess> {
   const child = spawn(cmd, ['--port', String(port), '--save', '', '--appendonly', 'no'], { cwd: ROOT, stdio: 'ignore' });
-  await waitForPort(port);
+  await waitPort(port);
   return child;
 }
 

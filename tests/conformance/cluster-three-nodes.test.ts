@@ -9,8 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import net from 'node:net';
-import { ROOT, connectResp, freePortPair } from './harness.ts';
+import { ROOT, connectResp, freePortPair, waitPort } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
 
@@ -22,24 +21,6 @@ interface Side {
   procs: ChildProcess[];
 }
 
-function waitPort(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      const s = net.createConnection({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        res();
-      });
-      s.on('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) rej(new Error(`nothing on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 const text = (r: Reply): string => (r.type === 'bulk' || r.type === 'verbatim' || r.type === 'status' || r.type === 'error' ? r.value : JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
 
 async function startSide(name: string, cmd: string, ports: number[]): Promise<Side> {
@@ -49,7 +30,7 @@ async function startSide(name: string, cmd: string, ports: number[]): Promise<Si
       stdio: 'ignore',
     }),
   );
-  await Promise.all(ports.map(waitPort));
+  await Promise.all(ports.map((p) => waitPort(p)));
   const conns = await Promise.all(ports.map((p) => connectResp(p)));
   const ids = await Promise.all(conns.map(async (c) => text((await c.call(['CLUSTER', 'MYID'])).reply)));
   const ranges = [['0', '5460'], ['5461', '10922'], ['10923', '16383']];

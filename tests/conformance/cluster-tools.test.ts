@@ -8,26 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import net from 'node:net';
-import { ROOT, freePortPair } from './harness.ts';
-
-function waitPort(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      const s = net.createConnection({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        res();
-      });
-      s.on('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) rej(new Error(`nothing on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
+import { ROOT, freePortPair, waitPort } from './harness.ts';
 
 describe('redis-cli --cluster against cluster-lab-server', () => {
   const ports: number[] = [];
@@ -38,7 +19,7 @@ describe('redis-cli --cluster against cluster-lab-server', () => {
       const dir = mkdtempSync(join(tmpdir(), 'lab-tools-'));
       procs.push(spawn(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(port), '--cluster-enabled', 'yes', '--dir', dir, '--cluster-node-timeout', '3000'], { cwd: ROOT, stdio: 'ignore' }));
     }
-    await Promise.all(ports.map(waitPort));
+    await Promise.all(ports.map((p) => waitPort(p)));
   });
   afterAll(() => {
     for (const p of procs) p.kill('SIGKILL');

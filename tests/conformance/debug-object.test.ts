@@ -2,8 +2,8 @@
  * DEBUG OBJECT against redis-server 7.0: refcount, encoding, the RDB-serialized length and the quicklist
  * figures equal for every encoding; the address and the LRU clock are the process's own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectResp, startServers, type Servers } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerPair } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -22,23 +22,11 @@ const VALUES: string[][] = [
 ];
 
 describe('DEBUG OBJECT compared with redis-server', () => {
-  let servers: Servers;
-  let real: RespConnection;
-  let lab: RespConnection;
-  beforeAll(async () => {
-    servers = await startServers(['--enable-debug-command', 'yes']);
-    real = await connectResp(servers.realPort);
-    lab = await connectResp(servers.labPort);
-  });
-  afterAll(async () => {
-    real?.close();
-    lab?.close();
-    await servers?.stop();
-  });
+  const pair = useServerPair(['--enable-debug-command', 'yes']);
 
   it.each(VALUES.map((v) => [v[0] + ' ' + v.slice(2).join(' ').slice(0, 40), v] as const))('%s', async (_name, cmd) => {
     const out: string[] = [];
-    for (const conn of [real, lab]) {
+    for (const conn of [pair.real, pair.lab]) {
       await conn.call(['DEL', 'k']);
       await conn.call(cmd);
       const r = (await conn.call(['DEBUG', 'OBJECT', 'k'])).reply;
@@ -48,7 +36,7 @@ describe('DEBUG OBJECT compared with redis-server', () => {
   });
 
   it('answers a missing key with the same error', async () => {
-    const [r, l] = await Promise.all([real.call(['DEBUG', 'OBJECT', 'nosuch']), lab.call(['DEBUG', 'OBJECT', 'nosuch'])]);
+    const [r, l] = await Promise.all([pair.real.call(['DEBUG', 'OBJECT', 'nosuch']), pair.lab.call(['DEBUG', 'OBJECT', 'nosuch'])]);
     expect(l.reply).toEqual(r.reply);
   });
 });

@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { join, resolve } from 'node:path';
 import { ReplyParser } from '../../src/engine/resp/reply-parser.ts';
 import { splitArgs } from '../../src/engine/resp/request-parser.ts';
@@ -258,4 +259,25 @@ export function connectResp(port: number): Promise<RespConnection> {
     );
     socket.on('error', reject);
   });
+}
+
+export { waitPort } from '../../src/hosts/tcp/wait-port.ts';
+
+/**
+ * A redis-server and a cluster-lab-server started for a describe block, each with one RESP connection:
+ * call inside describe(); the fields are filled by the time the tests run.
+ */
+export function useServerPair(extra: string[] = []): { servers: Servers; real: RespConnection; lab: RespConnection } {
+  const pair = {} as { servers: Servers; real: RespConnection; lab: RespConnection };
+  beforeAll(async () => {
+    pair.servers = await startServers(extra);
+    pair.real = await connectResp(pair.servers.realPort);
+    pair.lab = await connectResp(pair.servers.labPort);
+  });
+  afterAll(async () => {
+    pair.real?.close();
+    pair.lab?.close();
+    await pair.servers?.stop();
+  });
+  return pair;
 }

@@ -3,8 +3,8 @@
  * values wherever a value does not depend on the machine or the clock (counts of keys, clients, calls, errors,
  * hits and misses, configuration echoes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectResp, startServers, type Servers } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerPair } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 /** Fields whose values describe the machine, the build or the moment, not behaviour. */
@@ -30,19 +30,7 @@ function parseInfo(text: string): { sections: string[]; fields: Map<string, stri
 }
 
 describe('INFO compared with redis-server', () => {
-  let servers: Servers;
-  let real: RespConnection;
-  let lab: RespConnection;
-  beforeAll(async () => {
-    servers = await startServers();
-    real = await connectResp(servers.realPort);
-    lab = await connectResp(servers.labPort);
-  });
-  afterAll(async () => {
-    real?.close();
-    lab?.close();
-    await servers?.stop();
-  });
+  const pair = useServerPair();
 
   const info = async (conn: RespConnection, ...args: string[]) => {
     const r = await conn.call(['INFO', ...args]);
@@ -51,7 +39,7 @@ describe('INFO compared with redis-server', () => {
   };
 
   it('has the same sections and field names, in order, for every section argument', async () => {
-    for (const conn of [real, lab]) {
+    for (const conn of [pair.real, pair.lab]) {
       await conn.call(['FLUSHALL']);
       await conn.call(['CONFIG', 'RESETSTAT']);
       await conn.call(['SET', 'a', '1']);
@@ -66,8 +54,8 @@ describe('INFO compared with redis-server', () => {
       await conn.call(['SELECT', '0']);
     }
     for (const args of [[], ['default'], ['all'], ['everything'], ['server'], ['CLIENTS'], ['memory'], ['persistence'], ['stats'], ['replication'], ['cpu'], ['modules'], ['commandstats'], ['errorstats'], ['latencystats'], ['cluster'], ['keyspace'], ['cluster', 'keyspace'], ['keyspace', 'server'], ['nosuch']]) {
-      const r = parseInfo(await info(real, ...args));
-      const l = parseInfo(await info(lab, ...args));
+      const r = parseInfo(await info(pair.real, ...args));
+      const l = parseInfo(await info(pair.lab, ...args));
       expect(l.sections, `INFO ${args.join(' ')}`).toEqual(r.sections);
       // Commands come out in Redis's hash-table order, which is its own: compare those as sets.
       const names = (m: Map<string, string>) => {
@@ -80,7 +68,7 @@ describe('INFO compared with redis-server', () => {
   });
 
   it('reports the same values for what does not depend on the machine', async () => {
-    for (const conn of [real, lab]) {
+    for (const conn of [pair.real, pair.lab]) {
       await conn.call(['CONFIG', 'RESETSTAT']);
       await conn.call(['GET', 'a']);
       await conn.call(['GET', 'missing']);
@@ -90,8 +78,8 @@ describe('INFO compared with redis-server', () => {
       await conn.call(['XADD']);
       await conn.call(['SUBSCRIBE_NOT']);
     }
-    const r = parseInfo(await info(real, 'everything'));
-    const l = parseInfo(await info(lab, 'everything'));
+    const r = parseInfo(await info(pair.real, 'everything'));
+    const l = parseInfo(await info(pair.lab, 'everything'));
     const differing: string[] = [];
     for (const [k, v] of r.fields) {
       if (MACHINE_FIELDS.has(k) || k.startsWith('latency_percentiles_usec_') || /memory|mem_|allocator|rss|frag|cpu|lua|vm_|functions|scripts/.test(k)) continue;
@@ -113,9 +101,9 @@ describe('INFO compared with redis-server', () => {
   });
 
   it('is a verbatim string under RESP3', async () => {
-    for (const conn of [real, lab]) await conn.call(['HELLO', '3']);
-    const [r, l] = await Promise.all([real.call(['INFO', 'cluster']), lab.call(['INFO', 'cluster'])]);
+    for (const conn of [pair.real, pair.lab]) await conn.call(['HELLO', '3']);
+    const [r, l] = await Promise.all([pair.real.call(['INFO', 'cluster']), pair.lab.call(['INFO', 'cluster'])]);
     expect(Buffer.from(l.raw).toString('latin1')).toBe(Buffer.from(r.raw).toString('latin1'));
-    for (const conn of [real, lab]) await conn.call(['HELLO', '2']);
+    for (const conn of [pair.real, pair.lab]) await conn.call(['HELLO', '2']);
   });
 });

@@ -3,8 +3,8 @@
  * typical sizes in every encoding (most are exact; hashtables and skiplists are sampled, as Redis samples them),
  * and maxmemory: the same OOM error under noeviction, eviction keeping used memory under the limit.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectResp, startServers, type Servers } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerPair } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
 
@@ -28,22 +28,10 @@ const FIXTURES: Record<string, string[][]> = {
 };
 
 describe('memory compared with redis-server', () => {
-  let servers: Servers;
-  let real: RespConnection;
-  let lab: RespConnection;
-  beforeAll(async () => {
-    servers = await startServers();
-    real = await connectResp(servers.realPort);
-    lab = await connectResp(servers.labPort);
-  });
-  afterAll(async () => {
-    real?.close();
-    lab?.close();
-    await servers?.stop();
-  });
+  const pair = useServerPair();
 
   const both = async (args: string[]): Promise<[Reply, Reply]> => {
-    const [r, l] = await Promise.all([real.call(args), lab.call(args)]);
+    const [r, l] = await Promise.all([pair.real.call(args), pair.lab.call(args)]);
     return [r.reply, l.reply];
   };
   const int = (r: Reply) => (r.type === 'integer' ? Number(r.value) : NaN);
@@ -63,18 +51,18 @@ describe('memory compared with redis-server', () => {
 
   it('noeviction: a limit 200 KB above the current use fills after about as many 1 KB values as on Redis', async () => {
     await both(['FLUSHALL']);
-    for (const conn of [real, lab]) {
+    for (const conn of [pair.real, pair.lab]) {
       // A limit just above what the server uses now, then fill past it.
       const info = await conn.call(['MEMORY', 'STATS']);
       expect(info.reply.type === 'array' || info.reply.type === 'map').toBe(true);
     }
-    const usedReal = await usedMemory(real);
-    const usedLab = await usedMemory(lab);
-    await real.call(['CONFIG', 'SET', 'maxmemory', String(usedReal + 200_000)]);
-    await lab.call(['CONFIG', 'SET', 'maxmemory', String(usedLab + 200_000)]);
+    const usedReal = await usedMemory(pair.real);
+    const usedLab = await usedMemory(pair.lab);
+    await pair.real.call(['CONFIG', 'SET', 'maxmemory', String(usedReal + 200_000)]);
+    await pair.lab.call(['CONFIG', 'SET', 'maxmemory', String(usedLab + 200_000)]);
     const value = 'v'.repeat(1000);
     const firstOom: (number | null)[] = [];
-    for (const conn of [real, lab]) {
+    for (const conn of [pair.real, pair.lab]) {
       let oomAt: number | null = null;
       for (let i = 0; i < 400 && oomAt === null; i++) {
         const r = await conn.call(['SET', `key:${i}`, value]);
@@ -98,24 +86,24 @@ describe('memory compared with redis-server', () => {
 
   it('allkeys-lru: writes keep succeeding, old keys are evicted, used memory stays near the limit', async () => {
     await both(['FLUSHALL']);
-    const limit = (await usedMemory(lab)) + 300_000;
-    await lab.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']);
-    await lab.call(['CONFIG', 'SET', 'maxmemory', String(limit)]);
+    const limit = (await usedMemory(pair.lab)) + 300_000;
+    await pair.lab.call(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']);
+    await pair.lab.call(['CONFIG', 'SET', 'maxmemory', String(limit)]);
     const value = 'v'.repeat(1000);
     for (let i = 0; i < 1000; i++) {
-      const r = await lab.call(['SET', `key:${i}`, value]);
+      const r = await pair.lab.call(['SET', `key:${i}`, value]);
       expect(r.reply).toEqual({ type: 'status', value: 'OK' });
     }
-    const size = int((await lab.call(['DBSIZE'])).reply);
+    const size = int((await pair.lab.call(['DBSIZE'])).reply);
     expect(size).toBeGreaterThan(150);
     expect(size).toBeLessThan(400);
-    expect(await usedMemory(lab)).toBeLessThanOrEqual(limit + 2000);
+    expect(await usedMemory(pair.lab)).toBeLessThanOrEqual(limit + 2000);
     // The newest key survived; most of the oldest did not.
-    expect(int((await lab.call(['EXISTS', 'key:999'])).reply)).toBe(1);
-    const evicted = await lab.call(['INFO', 'stats']);
+    expect(int((await pair.lab.call(['EXISTS', 'key:999'])).reply)).toBe(1);
+    const evicted = await pair.lab.call(['INFO', 'stats']);
     expect(evicted.reply.type).toBe('bulk');
-    await lab.call(['CONFIG', 'SET', 'maxmemory', '0']);
-    await lab.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+    await pair.lab.call(['CONFIG', 'SET', 'maxmemory', '0']);
+    await pair.lab.call(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
   });
 });
 

@@ -4,9 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { SimHost } from '../../src/hosts/sim/sim-host.ts';
-import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
+import { flushReplies, runCommands } from './sim-node.ts';
 import {
   parseBitfieldOffset,
   parseBitfieldType,
@@ -160,20 +159,9 @@ describe('bitfield arguments', () => {
   });
 });
 
-/** Runs commands one by one through a fresh node and returns their replies. */
-function run(commands: string[][]): Reply[] {
-  const host = new SimHost({ seed: 1 });
-  host.addNode({ address: 'n:1' });
-  const c = new RespConnection(host.connect('cli', 'n:1'));
-  const replies: Reply[] = [];
-  for (const cmd of commands) {
-    c.call(cmd).then((r) => replies.push(r.reply));
-    host.runUntilCondition(() => c.pending === 0, host.nowUs + 1_000_000);
-  }
-  return replies;
-}
+const run = runCommands;
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const flush = flushReplies;
 const int = (value: bigint): Reply => ({ type: 'integer', value });
 
 describe('BITFIELD end to end', () => {

@@ -10,23 +10,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import net from 'node:net';
-import { SimHost } from '../../src/hosts/sim/sim-host.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
+import { flushReplies, runCommands } from './sim-node.ts';
 
 const REAL_PORT = process.env.MODEL_REDIS_PORT ? Number(process.env.MODEL_REDIS_PORT) : null;
 
 /** Runs commands one by one through a fresh node and returns their replies. */
 async function runSim(commands: string[][]): Promise<Reply[]> {
-  const host = new SimHost({ seed: 1 });
-  host.addNode({ address: 'n:1' });
-  const c = new RespConnection(host.connect('cli', 'n:1'));
-  const replies: Reply[] = [];
-  for (const cmd of commands) {
-    c.call(cmd).then((r) => replies.push(r.reply));
-    host.runUntilCondition(() => c.pending === 0, host.nowUs + 1_000_000);
-  }
-  await new Promise((r) => setTimeout(r, 0));
+  const replies = runCommands(commands);
+  await flushReplies();
   return replies;
 }
 

@@ -8,8 +8,9 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { HashObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
+import { parseRandomCount, sampleIndexes } from './random-count.ts';
 import { ERR, MAX_REPLY_ELEMENTS, arityError, replyTooLarge } from './errors.ts';
-import { isKeyword, outOfRange, parseInt64 } from './parse.ts';
+import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
 
@@ -90,49 +91,14 @@ function hgetall(keys: boolean, values: boolean) {
 
 // ---- HRANDFIELD ----------------------------------------------------------------------------------------------
 
-const LONG_MAX = 9223372036854775807n;
 /** HRANDFIELD_SUB_STRATEGY_MUL: below this ratio of size to count, Redis copies the hash and removes picks. */
 const SUB_STRATEGY_MUL = 3n;
 
-/**
- * hrandfieldCommand's argument checks, in its order: the count (getRangeLongFromObjectOrReply, -LONG_MAX to
- * LONG_MAX), then extra or unknown arguments, then WITHVALUES's tighter bound (the reply holds 2 items per
- * pick). null after replying with the error.
- */
 function parseRandCount(c: Client): { count: bigint; withValues: boolean } | null {
-  const count = parseInt64(c.argv[2]);
-  if (count === null) {
-    c.reply.error(ERR.notInteger);
-    return null;
-  }
-  if (count < -LONG_MAX) {
-    c.reply.error(outOfRange(-LONG_MAX, LONG_MAX));
-    return null;
-  }
-  if (c.argv.length > 4 || (c.argv.length === 4 && !isKeyword(c.argv[3], 'WITHVALUES'))) {
-    c.reply.error(ERR.syntax);
-    return null;
-  }
-  const withValues = c.argv.length === 4;
-  if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) {
-    c.reply.error('ERR value is out of range');
-    return null;
-  }
-  return { count, withValues };
+  const r = parseRandomCount(c, 'WITHVALUES');
+  return r === null ? null : { count: r.count, withValues: r.withPairs };
 }
 
-/** `k` distinct indexes below `size`, uniformly (a partial Fisher-Yates shuffle), in the order drawn. */
-function sampleIndexes(server: Server, size: number, k: number): number[] {
-  const idx = Array.from({ length: size }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + server.rng.int(size - i);
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  idx.length = k;
-  return idx;
-}
 
 /** Fields, with their values when asked: RESP2 a flat array, RESP3 an array of [field, value] pairs. */
 function replyFields(c: Client, entries: Iterable<[string, string]>, n: number, withValues: boolean): void {

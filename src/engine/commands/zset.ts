@@ -9,8 +9,9 @@ import type { Server } from '../server/server.ts';
 import type { ZsetObject } from '../keyspace/object.ts';
 import { SkipList, type SkipNode } from '../keyspace/skiplist.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
+import { parseRandomCount } from './random-count.ts';
 import { ERR, MAX_REPLY_ELEMENTS, replyTooLarge } from './errors.ts';
-import { isKeyword, outOfRange, parseInt64 } from './parse.ts';
+import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { formatDouble17g, parseDouble } from '../types/double.ts';
 import { blockOn, parseTimeout } from './blocking.ts';
@@ -514,35 +515,12 @@ function zrank(rev: boolean) {
 
 // ---- ZRANDMEMBER ---------------------------------------------------------------------------------------------
 
-const LONG_MAX = 9223372036854775807n;
 /** ZRANDMEMBER_SUB_STRATEGY_MUL: below this ratio of size to count, Redis copies the zset and removes picks. */
 const SUB_STRATEGY_MUL = 3n;
 
-/**
- * zrandmemberCommand's argument checks, in its order: the count (getRangeLongFromObjectOrReply, -LONG_MAX to
- * LONG_MAX), then extra or unknown arguments, then WITHSCORES's tighter bound (2 reply items per pick). null
- * after replying with the error.
- */
 function parseRandCount(c: Client): { count: bigint; withScores: boolean } | null {
-  const count = parseInt64(c.argv[2]);
-  if (count === null) {
-    c.reply.error(ERR.notInteger);
-    return null;
-  }
-  if (count < -LONG_MAX) {
-    c.reply.error(outOfRange(-LONG_MAX, LONG_MAX));
-    return null;
-  }
-  if (c.argv.length > 4 || (c.argv.length === 4 && !isKeyword(c.argv[3], 'WITHSCORES'))) {
-    c.reply.error(ERR.syntax);
-    return null;
-  }
-  const withScores = c.argv.length === 4;
-  if (withScores && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) {
-    c.reply.error('ERR value is out of range');
-    return null;
-  }
-  return { count, withScores };
+  const r = parseRandomCount(c, 'WITHSCORES');
+  return r === null ? null : { count: r.count, withScores: r.withPairs };
 }
 
 /** Members, with scores when asked: RESP2 a flat array, RESP3 an array of [member, score] pairs. */
