@@ -518,9 +518,3 @@ function removeReplica(master: ClusterNode, replica: ClusterNode): void {
 function bitSet(bits: Uint8Array, j: number): boolean {
   return (bits[j >> 3] & (1 << (j & 7))) !== 0;
 }
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

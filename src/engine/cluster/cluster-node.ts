@@ -24,12 +24,6 @@ export const FLAG_BITS: Record<NodeFlag, number> = {
 };
 const FLAG_ENTRIES = Object.entries(FLAG_BITS) as [NodeFlag, number][];
 
-export function flagsToMask(flags: Iterable<NodeFlag>): number {
-  let m = 0;
-  for (const f of flags) m |= FLAG_BITS[f];
-  return m;
-}
-
 export function maskToFlags(mask: number): NodeFlag[] {
   return FLAG_ENTRIES.filter(([, bit]) => (mask & bit) !== 0).map(([f]) => f);
 }

@@ -6,7 +6,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { ERR } from './errors.ts';
+import { ERR, replyHelp } from './errors.ts';
 import { isKeyword, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
@@ -289,8 +289,7 @@ export const clientAdminCommands: CommandDefinition[] = [
     summaryZh: '显示 CLIENT 子命令的帮助',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c) => {
-      c.reply.arrayHeader(HELP.length);
-      for (const line of HELP) c.reply.status(line);
+      replyHelp(c, HELP);
     },
   },
 ];

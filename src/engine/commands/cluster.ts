@@ -11,7 +11,7 @@ import type { ClusterNode } from '../cluster/cluster-node.ts';
 import { slotRanges } from '../cluster/cluster-state.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../cluster/slots.ts';
 import { clusterGenNodesDescription, clusterGenNodeDescription, genClusterInfoString } from '../cluster/describe.ts';
-import { ERR, arityError } from './errors.ts';
+import { ERR, arityError, replyHelp } from './errors.ts';
 import { isKeyword, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
@@ -523,8 +523,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '显示 CLUSTER 子命令的帮助',
     cost: o1,
     handler: clusterOnly((c) => {
-      c.reply.arrayHeader(HELP.length);
-      for (const line of HELP) c.reply.status(line);
+      replyHelp(c, HELP);
     }),
   },
   {

@@ -10,7 +10,7 @@ import type { Client } from '../server/client.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
 import { implementedDocs, implementedInfoRows, infoRow, type InfoRow } from './table.ts';
 import { commandGetKeys, strcaseeq } from './key-specs.ts';
-import { ERR } from './errors.ts';
+import { ERR, replyHelp } from './errors.ts';
 import { globMatch } from '../keyspace/glob.ts';
 
 /** Fields whose values Redis sends as sets of status strings, and fields it sends as sets (RESP3 `~`). */
@@ -213,8 +213,7 @@ export const commandCommands: CommandDefinition[] = [
     summaryZh: '显示 COMMAND 各子命令的帮助',
     cost: () => 0,
     handler: (c) => {
-      c.reply.arrayHeader(HELP.length);
-      for (const line of HELP) c.reply.status(line);
+      replyHelp(c, HELP);
     },
   },
 ];

@@ -25,3 +25,9 @@ export const MAX_REPLY_ELEMENTS = 4_000_000;
 export function replyTooLarge(elements: bigint | number): string {
   return `ERR Cluster Lab builds at most ${MAX_REPLY_ELEMENTS} elements in one reply; this one would have ${elements} (a real server would try and run out of memory)`;
 }
+
+/** addReplyHelp: a subcommand container's HELP, one status line each. */
+export function replyHelp(c: { reply: { arrayHeader(n: number): void; status(s: string): void } }, lines: readonly string[]): void {
+  c.reply.arrayHeader(lines.length);
+  for (const line of lines) c.reply.status(line);
+}

@@ -4,11 +4,13 @@
  */
 import type { CommandDefinition } from './types.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
-import { ERR } from './errors.ts';
+import { ERR, replyHelp } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { isKeyword } from './parse.ts';
 import { keyMemoryUsage, MEMORY_USAGE_DEFAULT_SAMPLES } from '../memory/object-size.ts';
 import { formatDouble17g } from '../types/double.ts';
+import { dictSlots } from '../memory/encodings-size.ts';
+import { SIZEOF } from '../memory/redis-structs.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 
@@ -92,11 +94,9 @@ function memoryStats(c: Client, server: Server): void {
   }
 }
 
-/** A dict's table (8 bytes a bucket, power-of-two size) plus the dict header. */
+/** A dict's table (8 bytes a bucket) plus the dict header. */
 function dictBytes(n: number): number {
-  let size = 4;
-  while (size < n) size *= 2;
-  return size * 8 + 56;
+  return Math.max(4, dictSlots(n)) * SIZEOF.dictBucket + SIZEOF.dict;
 }
 
 export const memoryCommands: CommandDefinition[] = [
@@ -160,8 +160,7 @@ export const memoryCommands: CommandDefinition[] = [
     summaryZh: '显示 MEMORY 子命令的帮助',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c) => {
-      c.reply.arrayHeader(HELP.length);
-      for (const line of HELP) c.reply.status(line);
+      replyHelp(c, HELP);
     },
   },
 ];

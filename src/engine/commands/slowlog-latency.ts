@@ -2,6 +2,7 @@
 import type { CommandDefinition } from './types.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { parseInt64 } from './parse.ts';
+import { replyHelp } from './errors.ts';
 
 const SLOWLOG_HELP = [
   'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -88,8 +89,7 @@ export const slowlogLatencyCommands: CommandDefinition[] = [
     summaryZh: '显示 SLOWLOG 子命令的帮助',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c) => {
-      c.reply.arrayHeader(SLOWLOG_HELP.length);
-      for (const line of SLOWLOG_HELP) c.reply.status(line);
+      replyHelp(c, SLOWLOG_HELP);
     },
   },
   {
@@ -139,8 +139,7 @@ export const slowlogLatencyCommands: CommandDefinition[] = [
     summaryZh: '显示 LATENCY 子命令的帮助',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c) => {
-      c.reply.arrayHeader(LATENCY_HELP.length);
-      for (const line of LATENCY_HELP) c.reply.status(line);
+      replyHelp(c, LATENCY_HELP);
     },
   },
 ];

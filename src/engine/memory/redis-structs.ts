@@ -22,9 +22,6 @@ export const SIZEOF = {
   zskiplistLevel: 16,
   /** In cluster mode each key's dictEntry carries slot-to-keys links (clusterDictEntryMetadata). */
   clusterEntryMetadata: 16,
-  /** Listpack header (total bytes, element count) and terminator. */
-  listpackHeader: 6,
-  listpackEnd: 1,
   /** intset header (encoding, length). */
   intsetHeader: 8,
 } as const;
