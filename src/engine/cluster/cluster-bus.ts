@@ -143,15 +143,15 @@ export class ClusterBus {
   private header(type: MessageType): BusMessage {
     const me = this.state.myself;
     const master = me.flags.has('slave') && me.replicaOf ? me.replicaOf : me;
-    const snap = master.slotsSnapshot();
+    const bits = this.state.slotsBitmapOf(master);
     return {
       type,
       sender: me.id,
       currentEpoch: this.state.currentEpoch,
       configEpoch: master.configEpoch,
       offset: me.replOffset,
-      myslots: snap.bits,
-      myslotsHash: snap.hash,
+      myslots: bits,
+      myslotsHash: this.state.slotsHashOf(master),
       slaveof: me.flags.has('slave') && me.replicaOf ? me.replicaOf.id : null,
       myip: '',
       port: me.port,
@@ -223,7 +223,7 @@ export class ClusterBus {
   private sendUpdate(to: ClusterNode, about: ClusterNode): void {
     if (!to.linkConnected) return;
     const msg = this.header('update');
-    msg.update = { id: about.id, configEpoch: about.configEpoch, slots: about.slotsSnapshot().bits };
+    msg.update = { id: about.id, configEpoch: about.configEpoch, slots: this.state.slotsBitmapOf(about) };
     this.emit(to, msg);
   }
 
@@ -306,7 +306,7 @@ export class ClusterBus {
         this.updateRole(sender, msg);
         const senderMaster = sender.isMaster ? sender : sender.replicaOf;
         // Equal checksums mean the same bitmap (a 32-bit collision would only delay an update to a later message).
-        const dirty = senderMaster !== null && senderMaster.slotsSnapshot().hash !== msg.myslotsHash;
+        const dirty = senderMaster !== null && this.state.slotsHashOf(senderMaster) !== msg.myslotsHash;
         if (sender.isMaster && dirty) this.updateSlotsConfigWith(sender, msg.configEpoch, msg.myslots);
         if (dirty) {
           for (let j = 0; j < CLUSTER_SLOTS; j++) {

@@ -3,7 +3,6 @@
  * slots it serves. Every node keeps its own table of these; two nodes may disagree, which is the point of the
  * lessons on gossip and failover.
  */
-import { CLUSTER_SLOTS } from './slots.ts';
 
 /** CLUSTER_NODE_* flags, in the order CLUSTER NODES prints them. */
 export const NODE_FLAGS = ['myself', 'master', 'slave', 'fail?', 'fail', 'handshake', 'noaddr', 'nofailover'] as const;
@@ -57,8 +56,7 @@ export class NodeFlags implements Iterable<NodeFlag> {
 
 export class ClusterNode {
   readonly flags = new NodeFlags();
-  /** CLUSTER_SLOTS bits: the slots this node serves, as this member believes. */
-  readonly slots = new Uint8Array(CLUSTER_SLOTS / 8);
+  /** How many slots this node serves, as this member believes (ClusterState.slots says which). */
   numSlots = 0;
   /** The master's id when this node is a replica. */
   replicaOf: ClusterNode | null = null;
@@ -89,34 +87,16 @@ export class ClusterNode {
     public cport: number,
   ) {}
 
-  /** A copy of `slots` for outgoing messages and a checksum of it, rebuilt only after the slots change. */
-  private snapshot: { bits: Uint8Array; hash: number } | null = null;
+  /**
+   * Cached forms of this node's slots in the member's view (ClusterState.slotsBitmapOf / slotsHashOf): the
+   * bitmap messages carry (kept only once asked for: myself's) and its checksum. Dropped when the slots change.
+   */
+  slotsBits: Uint8Array | null = null;
+  slotsHash: number | null = null;
 
-  /** The slot bitmap as messages carry it (shared, never modified) and its checksum. */
-  slotsSnapshot(): { bits: Uint8Array; hash: number } {
-    if (this.snapshot === null) this.snapshot = { bits: this.slots.slice(), hash: slotsHash(this.slots) };
-    return this.snapshot;
-  }
-
-  hasSlot(slot: number): boolean {
-    return (this.slots[slot >> 3] & (1 << (slot & 7))) !== 0;
-  }
-
-  /** clusterNodeAddSlot: false when the bit was already set. */
-  addSlot(slot: number): boolean {
-    if (this.hasSlot(slot)) return false;
-    this.slots[slot >> 3] |= 1 << (slot & 7);
-    this.numSlots++;
-    this.snapshot = null;
-    return true;
-  }
-
-  delSlot(slot: number): boolean {
-    if (!this.hasSlot(slot)) return false;
-    this.slots[slot >> 3] &= ~(1 << (slot & 7));
-    this.numSlots--;
-    this.snapshot = null;
-    return true;
+  invalidateSlots(): void {
+    this.slotsBits = null;
+    this.slotsHash = null;
   }
 
   get isMaster(): boolean {

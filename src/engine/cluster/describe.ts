@@ -13,7 +13,7 @@ export function clusterGenNodeDescription(state: ClusterState, node: ClusterNode
   let line =
     `${node.id} ${address} ${node.flagsText()} ${node.replicaOf ? node.replicaOf.id : '-'} ` +
     `${node.pingSentMs} ${node.pongReceivedMs} ${epoch} ${node.linkConnected || node.isMyself ? 'connected' : 'disconnected'}`;
-  for (const [a, b] of slotRanges(node)) line += a === b ? ` ${a}` : ` ${a}-${b}`;
+  for (const [a, b] of slotRanges(state, node)) line += a === b ? ` ${a}` : ` ${a}-${b}`;
   if (node.isMyself && (state.migratingTo.size > 0 || state.importingFrom.size > 0)) {
     const open = [...new Set([...state.migratingTo.keys(), ...state.importingFrom.keys()])].sort((a, b) => a - b);
     for (const j of open) {

@@ -153,7 +153,7 @@ function clusterShards(c: Client, cluster: ClusterState): void {
   for (const m of masters) {
     c.reply.mapHeader(2);
     c.reply.bulk('slots');
-    const ranges = slotRanges(m);
+    const ranges = slotRanges(cluster, m);
     c.reply.arrayHeader(ranges.length * 2);
     for (const [a, b] of ranges) {
       c.reply.integer(a);
