@@ -97,3 +97,26 @@ describe('cluster events for the UI', () => {
     expect(a.cluster!.nodes.size).toBe(2);
   });
 });
+
+describe('PUBLISH in a cluster', () => {
+  it('reaches subscribers on every node over the bus; the reply counts only local receivers', async () => {
+    const host = new SimHost({ seed: 12, link: { latencyUs: 300 }, log: false });
+    const n0 = host.addNode({ address: A, config: { 'cluster-enabled': 'yes' } });
+    const n1 = host.addNode({ address: B, config: { 'cluster-enabled': 'yes' } });
+    const a = new RespConnection(host.connect('pub', A));
+    const sub = new RespConnection(host.connect('sub', B));
+    const messages: Reply[] = [];
+    sub.onUnsolicited = (r) => messages.push(r);
+    void a.call(['CLUSTER', 'MEET', '127.0.0.1', '7001']);
+    expect(host.runUntilCondition(() => n0.cluster!.nodes.size === 2 && n1.cluster!.nodes.size === 2 && [...n0.cluster!.nodes.values()].every((x) => !x.flags.has('handshake')), 10_000_000)).toBe(true);
+    host.runFor(500_000);
+    void sub.call(['SUBSCRIBE', 'news']);
+    host.runFor(10_000);
+    let reply: Reply | null = null;
+    void a.call(['PUBLISH', 'news', 'hello']).then((r) => (reply = r.reply));
+    host.runFor(10_000);
+    await Promise.resolve();
+    expect(reply).toEqual({ type: 'integer', value: 0n });
+    expect(messages).toEqual([{ type: 'array', value: [{ type: 'bulk', value: 'message' }, { type: 'bulk', value: 'news' }, { type: 'bulk', value: 'hello' }] }]);
+  });
+});

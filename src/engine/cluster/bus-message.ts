@@ -39,4 +39,5 @@ export interface BusMessage {
   gossip?: GossipEntry[];
   fail?: { about: string };
   update?: { id: string; configEpoch: number; slots: Uint8Array };
+  publish?: { channel: string; message: string };
 }

@@ -30,6 +30,8 @@ export interface BusHost {
   delKeysInSlot(slot: number): void;
   /** clusterDoBeforeSleep: update the state and save nodes.conf before the next sleep. */
   changed(updateState: boolean): void;
+  /** A PUBLISH from another node: deliver it to this node's subscribers. */
+  publish(channel: string, message: string): void;
   /** Something worth showing happened (flags, handshakes, slot owners). */
   note(event: BusEvent): void;
   /** Whether anyone looks at notes (building them costs time per message). */
@@ -220,6 +222,16 @@ export class ClusterBus {
     }
   }
 
+  /** clusterPropagatePublish: a PUBLISH goes to every node we have a link to (clusterBroadcastMessage). */
+  broadcastPublish(channel: string, message: string): void {
+    for (const n of this.state.nodes.values()) {
+      if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
+      const msg = this.header('publish');
+      msg.publish = { channel, message };
+      this.emit(n, msg);
+    }
+  }
+
   private sendUpdate(to: ClusterNode, about: ClusterNode): void {
     if (!to.linkConnected) return;
     const msg = this.header('update');
@@ -332,6 +344,9 @@ export class ClusterBus {
         this.host.note({ type: 'node-flags', node: failing.id, flags: failing.flagsText() });
         this.host.changed(true);
       }
+    } else if (type === 'publish') {
+      if (!sender || !msg.publish) return;
+      this.host.publish(msg.publish.channel, msg.publish.message);
     } else if (type === 'update') {
       if (!sender || !msg.update) return;
       const n = this.state.nodes.get(msg.update.id);

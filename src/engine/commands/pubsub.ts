@@ -33,6 +33,33 @@ function subscribe(pattern: boolean) {
   };
 }
 
+/** pubsubPublishMessage: deliver to this node's channel and pattern subscribers; returns how many got it. */
+export function publishMessage(server: Server, channel: string, message: string): number {
+  let receivers = 0;
+  for (const sub of server.pubsub.channels.get(channel) ?? []) {
+    sub.reply.pushHeader(3);
+    sub.reply.bulk('message');
+    sub.reply.bulk(channel);
+    sub.reply.bulk(message);
+    server.wakeForWrite(sub);
+    receivers++;
+  }
+  for (const [pattern, subs] of server.pubsub.patterns) {
+    if (!globMatch(pattern, channel)) continue;
+    for (const sub of subs) {
+      sub.reply.pushHeader(4);
+      sub.reply.bulk('pmessage');
+      sub.reply.bulk(pattern);
+      sub.reply.bulk(channel);
+      sub.reply.bulk(message);
+      server.wakeForWrite(sub);
+      receivers++;
+    }
+  }
+  server.spend(receivers * COMMAND_COST_NS.perKey);
+  return receivers;
+}
+
 export function unsubscribeAll(c: Client, server: Server, pattern: boolean, reply: boolean): void {
   const mine = pattern ? c.patterns : c.channels;
   const kind = pattern ? 'punsubscribe' : 'unsubscribe';
@@ -70,28 +97,10 @@ export const pubsubCommands: CommandDefinition[] = [
     cost: () => COMMAND_COST_NS.o1,
     handler: (c, server) => {
       const [, channel, message] = c.argv;
-      let receivers = 0;
-      for (const sub of server.pubsub.channels.get(channel) ?? []) {
-        sub.reply.pushHeader(3);
-        sub.reply.bulk('message');
-        sub.reply.bulk(channel);
-        sub.reply.bulk(message);
-        server.wakeForWrite(sub);
-        receivers++;
-      }
-      for (const [pattern, subs] of server.pubsub.patterns) {
-        if (!globMatch(pattern, channel)) continue;
-        for (const sub of subs) {
-          sub.reply.pushHeader(4);
-          sub.reply.bulk('pmessage');
-          sub.reply.bulk(pattern);
-          sub.reply.bulk(channel);
-          sub.reply.bulk(message);
-          server.wakeForWrite(sub);
-          receivers++;
-        }
-      }
-      server.spend(receivers * COMMAND_COST_NS.perKey);
+      const receivers = publishMessage(server, channel, message);
+      // In cluster mode the message also goes to every other node over the bus (clusterPropagatePublish); the
+      // reply counts only this node's receivers, as in Redis.
+      server.bus?.broadcastPublish(channel, message);
       c.reply.integer(receivers);
     },
   },

@@ -19,7 +19,7 @@ import type { CloseReason, Server } from './server.ts';
 import type { EngineEvent } from './events.ts';
 import { processCommand } from './process-command.ts';
 import { unwatchAllKeys } from '../commands/transactions.ts';
-import { unsubscribeAll } from '../commands/pubsub.ts';
+import { publishMessage, unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
 import { isCanonicalInt64 } from '../keyspace/object.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
@@ -286,6 +286,9 @@ export class RedisNode implements Server {
         this.outbox.push({ kind: 'bus', at: this.loop.nowUs, to, msg });
       },
       countKeysInSlot: (slot) => this.dbs[0].countKeysInSlot(slot),
+      publish: (channel, message) => {
+        publishMessage(this, channel, message);
+      },
       delKeysInSlot: (slot) => {
         for (const key of this.dbs[0].keysInSlot(slot, Number.MAX_SAFE_INTEGER)) this.dbs[0].delete(key);
       },
