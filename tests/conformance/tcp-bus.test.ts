@@ -225,5 +225,13 @@ describe('cluster bus over TCP between cluster-lab-server processes', () => {
       for (const l of view.filter((l) => l.id !== victimId)) expect(l.flags.some((f) => f === 'fail' || f === 'fail?')).toBe(false);
       expect(await call(n, 'GET', 'foo')).toBe('CLUSTERDOWN The cluster is down');
     }
+    // Connections to the dead process are refused: its line shows the link disconnected, as on real Redis.
+    await waitUntil('the killed node shown disconnected', 2 * NODE_TIMEOUT_MS, async () => {
+      for (const n of survivors) {
+        const line = (await call(n, 'CLUSTER', 'NODES')).split('\n').find((l) => l.startsWith(victimId));
+        if (!line || !line.includes(' disconnected')) return false;
+      }
+      return true;
+    });
   });
 });

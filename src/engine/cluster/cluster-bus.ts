@@ -140,6 +140,18 @@ export class ClusterBus {
     if (updateState) this.host.changed(true);
   }
 
+  /**
+   * The link to "ip:cport" could not be made or broke (clusterLinkConnectHandler's failure, freeClusterLink): the
+   * node shows disconnected until clusterCron links again, and a failed connect counts as a ping without answer.
+   */
+  linkDown(to: string): void {
+    for (const n of this.state.nodes.values()) {
+      if (n.isMyself || `${n.ip}:${n.cport}` !== to) continue;
+      n.linkConnected = false;
+      if (n.pingSentMs === 0) n.pingSentMs = this.host.nowMs();
+    }
+  }
+
   // --- sending ----------------------------------------------------------------------------------------------
 
   private header(type: MessageType): BusMessage {

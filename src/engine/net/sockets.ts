@@ -52,12 +52,12 @@ export class SocketTable {
   /** Connections this node opened (MIGRATE): what arrived on them, and when the peer closed or refused. */
   private readonly outbound = new Map<ConnId, { input: Chunk[]; closedAt: TimeUs | null; refused: boolean }>();
   /** Arrived cluster bus messages, in arrival order. */
-  private bus: Extract<Delivery, { kind: 'bus' }>[] = [];
+  private bus: Extract<Delivery, { kind: 'bus' | 'bus-down' }>[] = [];
   private nextFd = FIRST_CLIENT_FD;
 
   /** Queue an arrival from the host. Deliveries for one connection come in arrival order. */
   deliver(d: Delivery): void {
-    if (d.kind === 'bus') {
+    if (d.kind === 'bus' || d.kind === 'bus-down') {
       this.bus.push(d);
       return;
     }
@@ -157,7 +157,7 @@ export class SocketTable {
   }
 
   /** The bus messages that had arrived by `now`, removed from the queue. */
-  takeBus(now: TimeUs): Extract<Delivery, { kind: 'bus' }>[] {
+  takeBus(now: TimeUs): Extract<Delivery, { kind: 'bus' | 'bus-down' }>[] {
     let n = 0;
     while (n < this.bus.length && this.bus[n].at <= now) n++;
     return this.bus.splice(0, n);

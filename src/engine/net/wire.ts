@@ -26,7 +26,9 @@ export type Delivery =
   | { kind: 'close'; at: TimeUs; conn: ConnId }
   | { kind: 'bus'; at: TimeUs; fromIp: string; toIp: string; msg: BusMessage }
   /** A connection this node opened was refused (nobody listens there). */
-  | { kind: 'refused'; at: TimeUs; conn: ConnId };
+  | { kind: 'refused'; at: TimeUs; conn: ConnId }
+  /** The bus link to "ip:cport" could not be made or broke (connection refused or reset). */
+  | { kind: 'bus-down'; at: TimeUs; to: string };
 
 /**
  * Besides answering clients, a node can open connections of its own (MIGRATE to another node): 'connect' names

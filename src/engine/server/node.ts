@@ -308,7 +308,9 @@ export class RedisNode implements Server {
     const bus = this.bus;
     for (const d of this.sockets.takeBus(this.loop.pollWakeUs)) {
       this.loop.spend(COST_NS.busMessage);
-      if (bus) bus.processPacket(d.fromIp, d.toIp, d.msg);
+      if (!bus) continue;
+      if (d.kind === 'bus-down') bus.linkDown(d.to);
+      else bus.processPacket(d.fromIp, d.toIp, d.msg);
     }
   }
 

@@ -12,7 +12,9 @@ import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 
 /** A message in flight: routing facts plus what it carries. */
 export interface InFlight extends RoutedMessage {
-  kind: 'open' | 'data' | 'close' | 'bus' | 'refused';
+  kind: 'open' | 'data' | 'close' | 'bus' | 'refused' | 'bus-down';
+  /** For 'bus-down': the bus address that could not be reached. */
+  busTo?: string;
   bytes?: Uint8Array;
   /** For 'open': the client's address as the server sees it. */
   peer?: string;
@@ -103,9 +105,12 @@ export class Fabric {
   routeEmissions(node: EndpointId, outbox: readonly Emission[]): void {
     for (const e of outbox) {
       if (e.kind === 'bus') {
-        // Nobody listens at that address (a node that was never there): the connection is refused, nothing arrives.
+        // Nobody listens at that address: the connection is refused, and the sender learns it a round trip later.
         const to = this.busAddresses.get(e.to);
-        if (to === undefined) continue;
+        if (to === undefined) {
+          this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at);
+          continue;
+        }
         this.send({ from: node, to, conn: `bus:${node}>${to}`, kind: 'bus', msg: e.msg, fromIp: ipOf(node), toIp: ipOf(to) }, e.at);
         continue;
       }
@@ -246,6 +251,7 @@ export class ScheduledActions {
 
 function toDelivery(m: InFlight): Delivery {
   if (m.kind === 'refused') return { kind: 'refused', at: m.arriveAt, conn: m.conn };
+  if (m.kind === 'bus-down') return { kind: 'bus-down', at: m.arriveAt, to: m.busTo! };
   if (m.kind === 'bus') return { kind: 'bus', at: m.arriveAt, fromIp: m.fromIp!, toIp: m.toIp!, msg: m.msg! };
   if (m.kind === 'open') return { kind: 'open', at: m.arriveAt, conn: m.conn, peer: m.peer ?? '127.0.0.1:0' };
   if (m.kind === 'data') return { kind: 'data', at: m.arriveAt, conn: m.conn, bytes: m.bytes! };

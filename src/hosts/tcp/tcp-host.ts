@@ -329,9 +329,12 @@ export class TcpHost {
     const link: BusLink = { socket, connected: false, pending: [] };
     this.busLinks.set(to, link);
     const drop = () => {
-      if (this.busLinks.get(to) === link) this.busLinks.delete(to);
+      const current = this.busLinks.get(to) === link;
+      if (current) this.busLinks.delete(to);
       link.pending = [];
       socket.destroy();
+      // The engine's link is gone too (refused or reset): CLUSTER NODES shows it disconnected until it relinks.
+      if (current && !this.stopped) this.enqueue({ kind: 'bus-down', at: this.nowUs(), to });
     };
     // A connection that is neither made nor refused (an address nobody answers for) is given up after a while.
     const connectTimeoutMs = Math.max(1000, Number(this.node.config.get('cluster-node-timeout')) || 15000);
