@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROOT, connectResp, freePortPair, waitPort } from './harness.ts';
+import { ROOT, connectResp, freePortPair, killAll, waitPort } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
 
@@ -75,11 +75,9 @@ describe('three-node cluster compared with redis-server', () => {
     const [r2, l2] = freePortPair();
     [real, lab] = await Promise.all([startSide('real', 'redis-server', [r0, r1, r2]), startSide('lab', resolve(ROOT, 'bin/cluster-lab-server'), [l0, l1, l2])]);
   }, 60_000);
-  afterAll(() => {
-    for (const side of [real, lab]) {
-      for (const c of side?.conns ?? []) c.close();
-      for (const p of side?.procs ?? []) p.kill('SIGKILL');
-    }
+  afterAll(async () => {
+    for (const side of [real, lab]) for (const c of side?.conns ?? []) c.close();
+    await killAll([...(real?.procs ?? []), ...(lab?.procs ?? [])]);
   });
 
   /** Runs `args` (with <idN> placeholders) on node `i` of both clusters; returns both normalized replies. */

@@ -8,7 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROOT, freePortPair, waitPort } from './harness.ts';
+import { ROOT, freePortPair, killAll, waitPort } from './harness.ts';
 
 describe('redis-cli --cluster against cluster-lab-server', () => {
   const ports: number[] = [];
@@ -21,8 +21,8 @@ describe('redis-cli --cluster against cluster-lab-server', () => {
     }
     await Promise.all(ports.map((p) => waitPort(p)));
   });
-  afterAll(() => {
-    for (const p of procs) p.kill('SIGKILL');
+  afterAll(async () => {
+    await killAll(procs);
   });
 
   it('creates a cluster, checks it and routes through it', () => {

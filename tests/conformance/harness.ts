@@ -137,7 +137,9 @@ export function escapeBytes(b: Uint8Array): string {
 }
 
 /** Ports for test servers: below 22768, so a cluster bus port (+10000) stays under Linux's ephemeral range. */
-let nextPort = 21000 + (process.pid % 500) * 2;
+// Each test process takes its own window of 40 ports (20 pairs), so consecutive test files never pick ports a
+// server of the previous file may still hold.
+let nextPort = 21000 + (process.pid % 40) * 40;
 export function freePortPair(): [number, number] {
   const p = nextPort;
   nextPort += 2;
@@ -280,4 +282,16 @@ export function useServerPair(extra: string[] = []): { servers: Servers; real: R
     await pair.servers?.stop();
   });
   return pair;
+}
+
+/** SIGKILL processes and wait until they are gone (their ports are free again). */
+export async function killAll(procs: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    procs.map((p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      return gone;
+    }),
+  );
 }

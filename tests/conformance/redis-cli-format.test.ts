@@ -8,7 +8,7 @@ import net from 'node:net';
 import { ReplyParser, type Reply } from '../../src/engine/resp/reply-parser.ts';
 import { encodeCommand } from '../../src/clients/protocol/encode-command.ts';
 import { formatForCommand } from '../../src/clients/redis-cli/format.ts';
-import { freePortPair } from './harness.ts';
+import { freePortPair, killAll } from './harness.ts';
 
 let port = 0;
 let server: ChildProcess;
@@ -77,8 +77,8 @@ describe('redis-cli reply formatting matches the real redis-cli', () => {
     }
     for (const cmd of SETUP) await query(cmd, false);
   });
-  afterAll(() => {
-    server?.kill('SIGKILL');
+  afterAll(async () => {
+    if (server) await killAll([server]);
   });
 
   for (const resp3 of [false, true]) {
