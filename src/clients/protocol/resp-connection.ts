@@ -57,6 +57,8 @@ export class RespConnection {
 
   /** Send bytes that hold exactly one request; resolves with the reply to it. */
   sendRaw(bytes: Uint8Array): Promise<ReplyWithRaw> {
+    // A call on a connection that is already closed fails at once (no close event would ever settle it).
+    if (this.isClosed) return Promise.reject(new Error('connection closed'));
     const p = new Promise<ReplyWithRaw>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.conn.send(bytes);
     return p;
@@ -64,6 +66,7 @@ export class RespConnection {
 
   /** Several commands in one write; resolves with all replies, in order. */
   pipeline(commands: readonly (readonly ByteString[])[]): Promise<ReplyWithRaw[]> {
+    if (this.isClosed) return Promise.reject(new Error('connection closed'));
     const promises = commands.map(() => new Promise<ReplyWithRaw>((resolve, reject) => this.waiting.push({ resolve, reject })));
     this.conn.send(encodePipeline(commands));
     return Promise.all(promises);
