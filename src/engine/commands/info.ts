@@ -184,16 +184,16 @@ function statsSection(server: Server): Lines {
     ['instantaneous_ops_per_sec', 0],
     ['total_net_input_bytes', s.netInputBytes],
     ['total_net_output_bytes', s.netOutputBytes],
-    ['total_net_repl_input_bytes', 0],
-    ['total_net_repl_output_bytes', 0],
+    ['total_net_repl_input_bytes', s.netReplInputBytes],
+    ['total_net_repl_output_bytes', s.netReplOutputBytes],
     ['instantaneous_input_kbps', '0.00'],
     ['instantaneous_output_kbps', '0.00'],
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', s.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', server.repl.stats.syncFull],
+    ['sync_partial_ok', server.repl.stats.syncPartialOk],
+    ['sync_partial_err', server.repl.stats.syncPartialErr],
     ['expired_keys', expired],
     ['expired_stale_perc', fixed(server.expireState.stalePerc * 100, 2)],
     ['expired_time_cap_reached_count', server.expireState.timeCapReached],
@@ -233,19 +233,63 @@ function statsSection(server: Server): Lines {
 }
 
 function replicationSection(server: Server): Lines {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
+  const repl = server.repl;
+  const lines: Lines = [['role', repl.isReplica ? 'slave' : 'master']];
+  const nowS = Math.floor(server.nowMs() / 1000);
+  if (repl.isReplica) {
+    // replicationGetSlaveOffset's view for INFO: the live master client, else the cached one, else 1.
+    const offset = repl.master !== null || repl.hasCachedMaster ? repl.replicaOffset() : 1;
+    lines.push(
+      ['master_host', repl.masterHost!],
+      ['master_port', repl.masterPort],
+      ['master_link_status', repl.state === 'connected' ? 'up' : 'down'],
+      ['master_last_io_seconds_ago', repl.master !== null ? nowS - Math.floor(repl.lastIoMs / 1000) : -1],
+      ['master_sync_in_progress', repl.state === 'transfer' ? 1 : 0],
+      ['slave_read_repl_offset', repl.master !== null ? repl.masterReadReploff : offset],
+      ['slave_repl_offset', offset],
+    );
+    const t = repl.transferProgress();
+    if (t !== null) {
+      const perc = t.size > 0 ? (t.read / t.size) * 100 : 0;
+      lines.push(
+        ['master_sync_total_bytes', t.size],
+        ['master_sync_read_bytes', t.read],
+        ['master_sync_left_bytes', t.size - t.read],
+        ['master_sync_perc', perc.toFixed(2)],
+        ['master_sync_last_io_seconds_ago', nowS - Math.floor(t.lastIoMs / 1000)],
+      );
+    }
+    if (repl.state !== 'connected') lines.push(['master_link_down_since_seconds', repl.downSinceMs ? nowS - Math.floor(repl.downSinceMs / 1000) : -1]);
+    lines.push(
+      ['slave_priority', Number(server.config.get('replica-priority'))],
+      ['slave_read_only', server.config.get('replica-read-only') === 'yes' ? 1 : 0],
+      ['replica_announced', server.config.get('replica-announced') === 'yes' ? 1 : 0],
+    );
+  }
+  lines.push(['connected_slaves', repl.replicas.length]);
+  if (Number(server.config.get('min-replicas-to-write')) > 0 && Number(server.config.get('min-replicas-max-lag')) > 0) {
+    lines.push(['min_slaves_good_slaves', repl.goodReplicas]);
+  }
+  repl.replicas.forEach((r, i) => {
+    const link = r.replica!;
+    const { ip, port } = repl.replicaAddress(r);
+    const state = link.state === 'online' ? 'online' : 'wait_bgsave';
+    const lag = link.state === 'online' ? nowS - Math.floor(link.ackTimeMs / 1000) : 0;
+    lines.push([`slave${i}`, `ip=${ip},port=${port},state=${state},offset=${link.ackOffset},lag=${lag}`]);
+  });
+  const b = repl.backlog;
+  lines.push(
     ['master_failover_state', 'no-failover'],
-    ['master_replid', server.replId],
-    ['master_replid2', '0'.repeat(40)],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
+    ['master_replid', repl.replId],
+    ['master_replid2', repl.replId2],
+    ['master_repl_offset', repl.masterReplOffset],
+    ['second_repl_offset', repl.secondReplIdOffset],
+    ['repl_backlog_active', b !== null ? 1 : 0],
     ['repl_backlog_size', Number(server.config.get('repl-backlog-size'))],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ];
+    ['repl_backlog_first_byte_offset', b !== null ? b.firstByteOffset : 0],
+    ['repl_backlog_histlen', b !== null ? b.histlen : 0],
+  );
+  return lines;
 }
 
 /** The node's virtual CPU time, all of it on the main thread and counted as user time. */

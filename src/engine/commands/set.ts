@@ -245,6 +245,7 @@ export const setCommands: CommandDefinition[] = [
         const all = members(s);
         c.db.delete(c.argv[1]);
         server.markDirty(all.length);
+        c.propagateAs = [['DEL', c.argv[1]]];
         return replyMembers(c, all);
       }
       const picked: string[] = [];
@@ -258,6 +259,9 @@ export const setCommands: CommandDefinition[] = [
       if (s.value.size === 0) c.db.delete(c.argv[1]);
       else c.db.touchWatched(c.argv[1]);
       if (n > 0) server.markDirty(n);
+      // The picks were random: replicas are told which members went (SREM, 1024 at a time, as Redis batches them).
+      c.propagateAs = [];
+      for (let i = 0; i < picked.length; i += 1024) c.propagateAs.push(['SREM', c.argv[1], ...picked.slice(i, i + 1024)]);
       if (count < 0) return c.reply.bulk(picked[0]);
       replyMembers(c, picked);
     },

@@ -97,10 +97,19 @@ export class Database {
   expireIfNeeded(key: ByteString, nowMs: number): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > nowMs) return false;
+    // A replica never deletes on its own: it waits for its master's DEL. Its clients see the key as gone; the
+    // master's own commands still see it (expireIfNeeded's masterhost branch).
+    if (this.expireMode !== 'delete') return this.expireMode === 'hide';
     this.delete(key);
     this.expiredKeys++;
+    this.onExpired?.(this, key);
     return true;
   }
+
+  /** How a key past its deadline is treated: deleted (a master), hidden but kept (a replica), kept (a replica running its master's stream). */
+  expireMode: 'delete' | 'hide' | 'keep' = 'delete';
+  /** Each key deleted because its time was up: the master propagates a DEL for it to replicas. */
+  onExpired: ((db: Database, key: ByteString) => void) | null = null;
 
   /** Keys deleted because their time was up (INFO's expired_keys adds these up). */
   expiredKeys = 0;

@@ -129,6 +129,18 @@ export class SocketTable {
     return best;
   }
 
+  /**
+   * A connection this node opens and watches like a client's (a replica's link to its master): it gets a
+   * descriptor, its input makes it readable, and a refusal or the peer's close reads as end of file.
+   */
+  connect(conn: ConnId, peer: string): number {
+    const fd = this.freeFds.length > 0 ? this.freeFds.pop()! : this.nextFd++;
+    const s: SocketState = { fd, conn, peer, input: [], offset: 0, eofAt: null };
+    this.byFd.set(fd, s);
+    this.byConn.set(conn, s);
+    return fd;
+  }
+
   /** Track a connection this node opens. */
   openOutbound(conn: ConnId): void {
     this.outbound.set(conn, { input: [], closedAt: null, refused: false });

@@ -75,6 +75,20 @@ export class Client {
   /** Held by CLIENT PAUSE: its current command waits in argv until the pause ends (blockPostponeClient). */
   postponed = false;
 
+  /** CLIENT_MASTER: this is a replica's link to its master, whose commands it applies without replying. */
+  isMaster = false;
+  /** CLIENT_SLAVE: a replica attached to this node with SYNC/PSYNC, and how far it is. */
+  replica: import('../replication/replication.ts').ReplicaLink | null = null;
+  /** What REPLCONF told us before PSYNC: the replica's listening port, announced IP and capabilities. */
+  replconf: { listeningPort: number; ip: string | null; capaEof: boolean; capaPsync2: boolean } = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false };
+  /**
+   * What the current command replicates as, when not as itself (alsoPropagate / rewriteClientCommandVector):
+   * SPOP's random picks become SREMs. Null = the command as sent (or as propagate.ts rewrites it).
+   */
+  propagateAs: string[][] | null = null;
+  /** The replication offset after this client's last write (c->woff): what WAIT waits for. */
+  woff = 0;
+
   /** CLIENT_CLOSE_AFTER_REPLY: write what is pending, then close (QUIT, protocol errors). */
   closeAfterReply = false;
   closeReason: CloseReason = 'quit';

@@ -28,4 +28,8 @@ export type EngineEvent =
   /** cluster_state changed in this member's view. */
   | { type: 'cluster-state'; at: TimeUs; state: 'ok' | 'fail' }
   /** maxmemory eviction deleted a key. */
-  | { type: 'key-evicted'; at: TimeUs; db: number; key: string };
+  | { type: 'key-evicted'; at: TimeUs; db: number; key: string }
+  /** A line redis-server would write to its log (replication, failover). */
+  | { type: 'log'; at: TimeUs; level: 'notice' | 'warning' | 'verbose'; text: string }
+  /** The node's replication role or link changed. */
+  | { type: 'role'; at: TimeUs; role: 'master' | 'slave'; master: string | null; link: string };

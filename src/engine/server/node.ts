@@ -37,6 +37,9 @@ import { LatencyMonitor } from './latency-monitor.ts';
 import { activeExpireCycle, newActiveExpireState, type ActiveExpireState } from '../keyspace/active-expire.ts';
 import { LfuTracker } from '../memory/lfu.ts';
 import { Evictor, type MaxmemoryPolicy } from '../memory/eviction.ts';
+import { Replication } from '../replication/replication.ts';
+import { propagatedCommands } from '../replication/propagate.ts';
+import { rdbLoadOptions, rdbSaveOptions } from '../commands/dump-restore.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -121,8 +124,11 @@ export class RedisNode implements Server {
   private clusterTodo = { updateState: false, saveConfig: false };
   /** The active expire cycle's estimates (INFO avg_ttl, expired_stale_perc). */
   readonly expireState: ActiveExpireState;
-  /** The replication id a master starts with (INFO replication master_replid). */
-  readonly replId: string;
+  /** Replication, both sides: ids and offsets, attached replicas, the link to our master. */
+  readonly repl: Replication;
+  /** MULTI/EXEC wrapping of the replication stream: inside EXEC, and whether MULTI went out yet. */
+  private execDepth = 0;
+  private execPropagated = false;
   readonly stats = new ServerStats();
   readonly slowlog = new SlowLog();
   readonly outbound: OutboundConnections;
@@ -162,7 +168,7 @@ export class RedisNode implements Server {
     this.config = new ServerConfig(opts.config);
     this.rng = new Prng(opts.seed);
     this.runId = this.rng.hex(40);
-    this.replId = this.rng.hex(40);
+    this.repl = new Replication(this.replicationHost(), this.rng.hex(40));
     this.expireState = newActiveExpireState(this.config.databases);
     this.expireRng = this.rng.fork('active-expire');
     this.processInfo = opts.processInfo ?? { pid: 1000 + this.rng.int(30000), executable: '', configFile: '' };
@@ -172,7 +178,10 @@ export class RedisNode implements Server {
     this.observeCluster = opts.observeCluster ?? false;
     this.persistClusterConfig = opts.persistClusterConfig ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
-    for (const db of this.dbs) db.lookupStats = this.stats.lookups;
+    for (const db of this.dbs) {
+      db.lookupStats = this.stats.lookups;
+      db.onExpired = (d, key) => this.propagateDeletion(d.id, key);
+    }
     this.cluster = this.config.clusterEnabled ? this.createClusterState() : null;
     if (this.cluster && opts.clusterConfig) {
       const error = loadClusterConfig(this.cluster, opts.clusterConfig);
@@ -193,7 +202,7 @@ export class RedisNode implements Server {
     this.configChanged('maxmemory');
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
-      onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.readQueryFromClient(fd)),
+      onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.repl.ownsLink(fd) ? this.readMasterLink(fd) : this.readQueryFromClient(fd)),
       onIteration: (s) => this.onIteration(s),
     }, opts.multiplexer ?? 'epoll');
     this.outbound = new OutboundConnections(this.address, this.sockets, (e) => this.outbox.push(e), () => this.loop.nowUs);
@@ -251,9 +260,159 @@ export class RedisNode implements Server {
     }
   }
 
+  // --- Replication ------------------------------------------------------------------------------------------
+
+  get replId(): string {
+    return this.repl.replId;
+  }
+
+  /** The node's side of replication: sockets, clients, snapshots, logs. */
+  private replicationHost(): import('../replication/replication.ts').ReplicationHost {
+    // Created before the databases and configuration exist: everything is read when used.
+    const self = this;
+    return {
+      get config() {
+        return self.config;
+      },
+      get dbs() {
+        return self.dbs;
+      },
+      get rng() {
+        return self.rng;
+      },
+      get port() {
+        return self.config.port;
+      },
+      nowMs: () => this.nowMs(),
+      spend: (ns) => this.loop.spend(ns),
+      connect: (to) => {
+        const conn = `${this.address}>master#${++this.masterLinks}`;
+        const fd = this.sockets.connect(conn, to);
+        this.outbox.push({ kind: 'connect', at: this.loop.nowUs, conn, to });
+        return { fd, conn };
+      },
+      write: (conn, bytes) => {
+        this.stats.netReplOutputBytes += bytes.length;
+        this.outbox.push({ kind: 'data', at: this.loop.nowUs, conn, bytes });
+      },
+      closeLink: (fd, conn) => {
+        this.sockets.close(fd);
+        this.outbox.push({ kind: 'close', at: this.loop.nowUs, conn });
+      },
+      createMasterClient: (fd, conn, peer, db) => {
+        const c = new Client({
+          id: this.nextClientId++, fd, conn, peer, now: this.loop.nowUs, db: this.dbs[db] ?? this.dbs[0],
+          protoMaxBulkLen: this.config.protoMaxBulkLen, authenticated: true,
+        });
+        c.isMaster = true;
+        // The master's commands never block the replica (a BLPOP arrives only once it could be served).
+        c.denyBlocking = true;
+        c.reply.onError = (message) => this.stats.error(message);
+        this.clients.set(fd, c);
+        return c;
+      },
+      freeClient: (c) => this.freeClient(c, 'killed'),
+      writeToClient: (c, bytes) => {
+        if (c.closed) return;
+        c.reply.raw(bytes);
+        this.pendingWrites.add(c);
+      },
+      saveOptions: () => rdbSaveOptions(this),
+      loadOptions: () => rdbLoadOptions(this),
+      usedMemory: () => this.memory.usedMemory(),
+      emptyData: () => {
+        for (const db of this.dbs) db.clear();
+      },
+      log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
+      roleChanged: () => this.replicationRoleChanged(),
+      disconnectBlockedClients: () => {
+        for (const c of this.clients.values()) {
+          if (c.blocked && c.blocked.keys.length > 0) {
+            c.reply.error('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+            this.unblock(c);
+            this.pendingWrites.add(c);
+          }
+        }
+      },
+      unblockWaiting: (c) => {
+        this.pendingWrites.add(c);
+        this.processInputBuffer(c);
+      },
+    };
+  }
+
+  private masterLinks = 0;
+
+  /** The role or the master link changed: expiry rules, cluster flags, an event for the UI. */
+  private replicationRoleChanged(): void {
+    const replica = this.repl.isReplica;
+    for (const db of this.dbs) db.expireMode = replica ? 'hide' : 'delete';
+    this.events.push({
+      type: 'role', at: this.loop.nowUs, role: replica ? 'slave' : 'master',
+      master: replica ? `${this.repl.masterHost}:${this.repl.masterPort}` : null, link: this.repl.state,
+    });
+  }
+
+  /** Input on the master link before it carries the stream: the handshake's replies and the snapshot. */
+  private readMasterLink(fd: number): void {
+    this.loop.spend(COST_NS.readSyscall);
+    // Everything that has arrived: a snapshot is read in one go here (Redis reads it in 16 KiB steps).
+    const parts: Uint8Array[] = [];
+    let eof = false;
+    for (;;) {
+      const r = this.sockets.read(fd, this.loop.pollWakeUs, Number.MAX_SAFE_INTEGER);
+      if (r === null) break;
+      if ('eof' in r) {
+        eof = true;
+        break;
+      }
+      parts.push(r.bytes);
+      this.stats.netReplInputBytes += r.bytes.length;
+    }
+    for (const p of parts) this.repl.linkReadable(p);
+    if (eof && this.repl.ownsLink(fd)) this.repl.linkReadable(null);
+    const m = this.repl.master;
+    if (m !== null && m.fd === fd) this.processInputBuffer(m);
+  }
+
+  /**
+   * propagate(): a write went through; replicas (and later the AOF) get it. Inside EXEC the commands are wrapped
+   * in MULTI ... EXEC, as Redis 7.0 does once a transaction propagates more than nothing.
+   */
+  propagateCommand(c: Client, name: string, argv: readonly string[]): void {
+    if (this.repl.isReplica) return;
+    const commands = propagatedCommands(c, name, argv);
+    if (commands.length === 0) return;
+    if (this.execDepth > 0 && !this.execPropagated) {
+      this.execPropagated = true;
+      this.repl.feed(c.db.id, ['MULTI']);
+    }
+    for (const cmd of commands) this.repl.feed(c.db.id, cmd);
+  }
+
+  /** A key expired or was evicted on a master: replicas delete it too (propagateDeletion). */
+  private propagateDeletion(db: number, key: string): void {
+    if (this.repl.isReplica) return;
+    this.repl.feed(db, ['DEL', key]);
+  }
+
+  execBegin(): void {
+    this.execDepth++;
+  }
+
+  execEnd(c: Client): void {
+    this.execDepth--;
+    if (this.execDepth === 0 && this.execPropagated) {
+      this.execPropagated = false;
+      this.repl.feed(c.db.id, ['EXEC']);
+    }
+  }
+
   // --- Server interface, for command handlers ---------------------------------------------------------------
 
   performEvictions(): 'ok' | 'fail' {
+    // replica-ignore-maxmemory (yes by default): a replica's data is its master's business.
+    if (this.repl.isReplica && this.config.get('replica-ignore-maxmemory') === 'yes') return 'ok';
     return this.evictor.performEvictions({
       dbs: this.dbs,
       rng: this.rng,
@@ -266,6 +425,7 @@ export class RedisNode implements Server {
       evict: (db, key) => {
         db.delete(key);
         this.events.push({ type: 'key-evicted', at: this.loop.nowUs, db: db.id, key });
+        this.propagateDeletion(db.id, key);
       },
     });
   }
@@ -684,6 +844,7 @@ export class RedisNode implements Server {
   /** processInputBuffer: run commands until the buffer holds no complete one or the client must close. */
   private processInputBuffer(c: Client): void {
     while (!c.closeAfterReply && !c.blocked && !c.postponed && !c.inSyncIo && !c.closed) {
+      const bufferedBefore = c.isMaster ? c.parser.bufferedBytes : 0;
       const parsed = c.parser.next();
       if (parsed === null) break;
       if (!Array.isArray(parsed)) {
@@ -694,6 +855,14 @@ export class RedisNode implements Server {
       }
       if (parsed.length === 0) continue;
       c.argv = parsed;
+      if (c.isMaster) {
+        // The master's commands see keys past their deadline (it sends the DEL); its stream moves our offset.
+        for (const db of this.dbs) db.expireMode = 'keep';
+        this.runCommand(c);
+        for (const db of this.dbs) db.expireMode = this.repl.isReplica ? 'hide' : 'delete';
+        if (!c.closed) this.repl.masterCommandApplied(bufferedBefore - c.parser.bufferedBytes, parsed);
+        continue;
+      }
       this.runCommand(c);
     }
   }
@@ -707,7 +876,7 @@ export class RedisNode implements Server {
     if (c.asking && !c.inMulti && c.lastCommand !== 'asking') c.asking = false;
     if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
     // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped (resetClient moves SKIP_NEXT to SKIP).
-    if (c.replyOff || c.replySkip) c.reply.truncate(before);
+    if (c.replyOff || c.replySkip || c.isMaster) c.reply.truncate(before);
     c.replySkip = false;
     if (c.replySkipNext) {
       c.replySkip = true;
@@ -727,6 +896,7 @@ export class RedisNode implements Server {
     // checkClientPauseTimeoutAndReturnIfPaused: a pause whose time is up ends here.
     if (this.pause !== null && this.nowMs() >= this.pause.untilMs) this.unpauseClients();
     this.handleBlockedClientsTimeout();
+    this.repl.beforeSleep();
     if (this.pendingWrites.size === 0) return;
     for (const c of this.pendingWrites) {
       if (c.closed) continue;
@@ -748,7 +918,12 @@ export class RedisNode implements Server {
     // run_with_period(100): clusterCron runs every 100 ms whatever hz is.
     const period = 1000 / this.config.hz;
     if (this.cluster !== null && (100 <= period || this.stats.cronLoops % Math.round(100 / period) === 0)) this.clusterCron();
-    const expireNs = activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
+    // run_with_period(1000): replicationCron once a second; the snapshot child is checked on every run.
+    this.repl.serverCron();
+    // cronloops counts from 0 in Redis, so the first run is the first serverCron.
+    if (1000 <= period || (this.stats.cronLoops - 1) % Math.round(1000 / period) === 0) this.repl.replicationCron(this.pause !== null);
+    // Replicas do not expire keys actively: their master's DELs do it.
+    const expireNs = this.repl.isReplica ? 0 : activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
     this.loop.spend(expireNs);
     this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), Number(this.config.get('latency-monitor-threshold')));
     return 1000 / this.config.hz;
@@ -782,7 +957,10 @@ export class RedisNode implements Server {
     this.monitors.delete(c);
     if (c.postponed) this.postponed = this.postponed.filter((p) => p !== c);
     unwatchAllKeys(c);
+    if (c.blocked && c.blocked.keys.length === 0) this.repl.forgetWaiting(c);
     this.unblock(c);
+    if (c.replica !== null) this.repl.replicaGone(c);
+    if (c.isMaster) this.repl.masterGone();
     unsubscribeAll(c, this, false, false);
     unsubscribeAll(c, this, true, false);
     this.sockets.close(c.fd);

@@ -57,6 +57,8 @@ export function processCommand(c: Client, server: Server): void {
     );
   }
   if (!c.authenticated && !cmd.noAuth) return reject(c, server, cmd, ERR.noAuth);
+  // The master's stream is applied as it comes: no redirection, no memory or replica checks (obey_client).
+  if (c.isMaster) return call(c, server, cmd, argv);
   if (c.inMulti && cmd.flags.has('no_multi')) return reject(c, server, cmd, 'ERR Command not allowed inside a transaction');
   // Cluster mode: a command with keys (or EXEC) must be served by the node that owns their slot.
   const cluster = server.cluster;
@@ -82,9 +84,21 @@ export function processCommand(c: Client, server: Server): void {
       (c.inMulti && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset');
     if (outOfMemory && mayGrow) return reject(c, server, cmd, ERR.oom);
   }
+  const repl = server.repl;
+  const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.inMulti && c.queued.some((q) => q.spec.isWrite));
+  // min-replicas-to-write: a master without enough recent replica ACKs refuses writes.
+  if (isWrite && repl.tooFewReplicas()) return reject(c, server, cmd, 'NOREPLICAS Not enough good replicas to write.');
+  // A read-only replica (the default) refuses writes from its own clients.
+  if (repl.isReplica && isWrite && server.config.get('replica-read-only') === 'yes') {
+    return reject(c, server, cmd, "READONLY You can't write against a read only replica.");
+  }
   // A RESP2 subscriber's connection carries messages as plain arrays, so it may only manage subscriptions.
   if ((c.channels.size > 0 || c.patterns.size > 0) && c.reply.resp === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.name)) {
     return reject(c, server, cmd, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+  }
+  // replica-serve-stale-data no: while the master link is down, only commands flagged stale run.
+  if (repl.isReplica && repl.state !== 'connected' && server.config.get('replica-serve-stale-data') === 'no' && !cmd.flags.has('stale')) {
+    return reject(c, server, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
   }
   // CLIENT PAUSE: the command waits, unexecuted, until the pause ends (replicas would not be paused).
   if (server.pauseActive) {
@@ -114,8 +128,21 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   server.spend(cmd.cost(argv));
   const counting = server.stats.lookups.counting;
   server.stats.lookups.counting = !cmd.isWrite;
+  const dirtyBefore = server.dirtyCount();
+  const offsetBefore = server.repl.masterReplOffset;
+  c.propagateAs = null;
+  const isExec = cmd.name === 'exec';
+  if (isExec) server.execBegin();
   cmd.handler(c, server);
+  if (isExec) server.execEnd(c);
   server.stats.lookups.counting = counting;
+  // What changed the data goes to replicas; FLUSHALL/FLUSHDB always do (forceCommandPropagation), and so
+  // does PUBLISH outside cluster mode (in a cluster it travels over the bus instead).
+  if (!isExec && (server.dirtyCount() > dirtyBefore || FORCE_PROPAGATE.has(cmd.name) || (cmd.name === 'publish' && server.cluster === null))) {
+    server.propagateCommand(c, cmd.name, argv);
+  }
+  c.propagateAs = null;
+  if (server.repl.masterReplOffset !== offsetBefore) c.woff = server.repl.masterReplOffset;
   const durationNs = server.cpuNs() - startNs;
   server.stats.recordCall(server.stats.forSpec(cmd), durationNs, server.stats.totalErrorReplies > errors);
   const durationUs = Math.floor(durationNs / 1000);
@@ -129,6 +156,8 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   // Administrative commands (and those flagged skip_monitor) are not shown to MONITOR clients.
   if (server.monitoring && cmd.monitored) server.feedMonitors(c, argv);
 }
+
+const FORCE_PROPAGATE = new Set(['flushall', 'flushdb']);
 
 /** rejectCommand: the command was refused before it ran. */
 function reject(c: Client, server: Server, cmd: CommandSpec, message: string): void {

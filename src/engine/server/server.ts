@@ -35,6 +35,13 @@ export interface Server {
   signalKeyAsReady(db: number, key: string): void;
   readonly runId: string;
   readonly replId: string;
+  /** Replication, both sides (replication.c's state). */
+  readonly repl: import('../replication/replication.ts').Replication;
+  /** A write went through: feed it to replicas (rewritten where Redis rewrites it). */
+  propagateCommand(c: Client, name: string, argv: readonly string[]): void;
+  /** EXEC runs its queue: what it propagates is wrapped in MULTI/EXEC. */
+  execBegin(): void;
+  execEnd(c: Client): void;
   readonly address: string;
   readonly processInfo: import('./node.ts').ProcessFacts;
   /** The I/O multiplexer the event loop models (epoll, select, poll). */

@@ -21,6 +21,9 @@ export class ServerStats {
   rejectedConnections = 0;
   cronLoops = 0;
   netInputBytes = 0;
+  /** Replication traffic (total_net_repl_input_bytes / total_net_repl_output_bytes). */
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   netOutputBytes = 0;
   readsProcessed = 0;
   writesProcessed = 0;
@@ -70,6 +73,8 @@ export class ServerStats {
     this.totalCommandsProcessed = 0;
     this.rejectedConnections = 0;
     this.netInputBytes = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.netOutputBytes = 0;
     this.readsProcessed = 0;
     this.writesProcessed = 0;
