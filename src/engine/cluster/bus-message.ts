@@ -36,6 +36,8 @@ export interface BusMessage {
   /** The sender's CLUSTER_NODE_* bits (master, slave, nofailover). */
   flags: number;
   state: 'ok' | 'fail';
+  /** mflags[0]: PAUSED (a master in a manual failover), FORCEACK (a manual failover's vote request). */
+  mflags?: number;
   gossip?: GossipEntry[];
   fail?: { about: string };
   update?: { id: string; configEpoch: number; slots: Uint8Array };

@@ -13,6 +13,7 @@ import type { BusMessage, GossipEntry } from './bus-message.ts';
 import { ClusterNode, FLAG_BITS, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
+import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent } from './failover.ts';
 
 /** Failure reports stay valid this many node timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -36,6 +37,20 @@ export interface BusHost {
   note(event: BusEvent): void;
   /** Whether anyone looks at notes (building them costs time per message). */
   readonly observing: boolean;
+  /** Replication under the cluster: follow a master, stop following, how far we are, how old our data is. */
+  replicationSetMaster(ip: string, port: number): void;
+  replicationUnsetMaster(): void;
+  replicationActive(): boolean;
+  /** Our offset as headers carry it: master_repl_offset for a master, the processed offset for a replica. */
+  replicationOffset(): number;
+  replicaDataAgeMs(): number;
+  config(name: string): string;
+  log(level: 'notice' | 'warning', text: string): void;
+  /** Run the failover check before the next sleep. */
+  scheduleFailoverCheck(): void;
+  /** A master in a manual failover holds writes, then releases them. */
+  pauseWrites(untilMs: number): void;
+  unpauseWrites(): void;
 }
 
 export type BusEvent =
@@ -46,7 +61,8 @@ export type BusEvent =
   /** A command changed slots in this member's view: assigned, unassigned, opened for migration, closed. */
   | { type: 'slot-change'; change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node'; slots: number[]; node: string | null }
   | { type: 'bus-sent'; msg: MessageType; to: string }
-  | { type: 'bus-received'; msg: MessageType; from: string };
+  | { type: 'bus-received'; msg: MessageType; from: string }
+  | FailoverEvent;
 
 export class ClusterBus {
   private iteration = 0;
@@ -61,11 +77,75 @@ export class ClusterBus {
     return this.nodeList;
   }
 
+  readonly failover: ClusterFailover;
+
   constructor(
     private readonly state: ClusterState,
     private readonly rng: Prng,
     private readonly host: BusHost,
-  ) {}
+  ) {
+    this.failover = new ClusterFailover(state, rng.fork('failover'), {
+      nowMs: () => host.nowMs(),
+      nodeTimeoutMs: () => host.nodeTimeoutMs(),
+      validityFactor: () => Number(host.config('cluster-replica-validity-factor')),
+      replPingPeriodS: () => Number(host.config('repl-ping-replica-period')),
+      noFailover: () => host.config('cluster-replica-no-failover') === 'yes',
+      replicaDataAgeMs: () => host.replicaDataAgeMs(),
+      replicaOffset: () => host.replicationOffset(),
+      requestVotes: (forceAck) => {
+        for (const n of this.state.nodes.values()) {
+          if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
+          const msg = this.header('auth-req');
+          if (forceAck) msg.mflags = (msg.mflags ?? 0) | MF_FORCEACK;
+          this.emit(n, msg);
+        }
+      },
+      pauseWrites: (untilMs) => host.pauseWrites(untilMs),
+      unpauseWrites: () => host.unpauseWrites(),
+      sendMfStart: (to) => {
+        if (to.linkConnected) this.emit(to, this.header('mfstart'));
+      },
+      ping: (to) => this.sendPing(to, 'ping'),
+      sendVote: (to) => {
+        if (to.linkConnected) this.emit(to, this.header('auth-ack'));
+      },
+      broadcastPong: (target) => this.broadcastPong(target),
+      becomeMaster: () => host.replicationUnsetMaster(),
+      log: (level, text) => host.log(level, text),
+      changed: (updateState) => host.changed(updateState),
+      scheduleFailoverCheck: () => host.scheduleFailoverCheck(),
+      note: (e) => host.note(e),
+    });
+  }
+
+  /** clusterBroadcastPong: to every node we have a link to, or only to the other replicas of our master. */
+  private broadcastPong(target: 'all' | 'local-replicas'): void {
+    const me = this.state.myself;
+    for (const n of this.state.nodes.values()) {
+      if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
+      if (target === 'local-replicas' && !(n.flags.has('slave') && n.replicaOf !== null && n.replicaOf === me.replicaOf)) continue;
+      this.sendPing(n, 'pong');
+    }
+  }
+
+  /** clusterSetMaster: become a replica of `n` (CLUSTER REPLICATE, or our slots went to `n`). */
+  setMaster(n: ClusterNode): void {
+    const me = this.state.myself;
+    if (me.isMaster) {
+      me.flags.delete('master');
+      me.flags.delete('migrate-to');
+      me.flags.add('slave');
+      // clusterCloseAllSlots: a replica neither migrates nor imports.
+      this.state.migratingTo.clear();
+      this.state.importingFrom.clear();
+    } else if (me.replicaOf) removeReplica(me.replicaOf, me);
+    me.replicaOf = n;
+    if (!n.replicas.includes(me)) n.replicas.push(me);
+    this.host.replicationSetMaster(n.ip, n.port);
+    this.failover.resetManualFailover();
+    this.host.note({ type: 'node-flags', node: me.id, flags: me.flagsText() });
+    this.host.changed(true);
+  }
 
   // --- CLUSTER MEET ----------------------------------------------------------------------------------------
 
@@ -137,6 +217,16 @@ export class ClusterBus {
         updateState = true;
       }
     }
+    // A replica whose replication is off (a restart from nodes.conf) starts it once its master has an address.
+    const me = this.state.myself;
+    if (me.flags.has('slave') && me.replicaOf !== null && !this.host.replicationActive() && !me.replicaOf.flags.has('noaddr')) {
+      this.host.replicationSetMaster(me.replicaOf.ip, me.replicaOf.port);
+    }
+    this.failover.checkManualTimeout();
+    if (me.flags.has('slave')) {
+      this.failover.handleManualFailover();
+      this.failover.handleReplicaFailover();
+    }
     if (updateState) this.host.changed(true);
   }
 
@@ -163,7 +253,7 @@ export class ClusterBus {
       sender: me.id,
       currentEpoch: this.state.currentEpoch,
       configEpoch: master.configEpoch,
-      offset: me.replOffset,
+      offset: (me.replOffset = this.host.replicationOffset()),
       myslots: bits,
       myslotsHash: this.state.slotsHashOf(master),
       slaveof: me.flags.has('slave') && me.replicaOf ? me.replicaOf.id : null,
@@ -172,6 +262,7 @@ export class ClusterBus {
       cport: me.cport,
       flags: me.flags.mask & (FLAG_BITS.master | FLAG_BITS.slave | FLAG_BITS.nofailover),
       state: this.state.state,
+      mflags: this.failover.headerFlags(),
     };
   }
 
@@ -269,6 +360,7 @@ export class ClusterBus {
         this.host.changed(false);
       }
       sender.replOffset = msg.offset;
+      if ((msg.mflags ?? 0) & MF_PAUSED) this.failover.masterPausedOffset(sender, msg.offset);
     }
     const type = msg.type;
     // PING, MEET, FAIL and UPDATE come over the sender's link to us (our inbound link); PONGs over ours.
@@ -356,6 +448,15 @@ export class ClusterBus {
         this.host.note({ type: 'node-flags', node: failing.id, flags: failing.flagsText() });
         this.host.changed(true);
       }
+    } else if (type === 'mfstart') {
+      if (!sender) return;
+      this.failover.mfStartReceived(sender);
+    } else if (type === 'auth-req') {
+      if (!sender) return;
+      this.failover.maybeVote(sender, msg);
+    } else if (type === 'auth-ack') {
+      if (!sender) return;
+      this.failover.voteReceived(sender, msg.currentEpoch);
     } else if (type === 'publish') {
       if (!sender || !msg.publish) return;
       this.host.publish(msg.publish.channel, msg.publish.message);
@@ -406,14 +507,27 @@ export class ClusterBus {
    */
   private updateSlotsConfigWith(sender: ClusterNode, senderConfigEpoch: number, slots: Uint8Array): void {
     if (sender.isMyself) return;
+    const me = this.state.myself;
+    // The master whose slots we follow: ourselves, or the master we replicate.
+    const curmaster = me.isMaster ? me : me.replicaOf;
+    let newmaster: ClusterNode | null = null;
+    let migratedOurSlots = 0;
+    let senderSlots = 0;
+    const dirty: number[] = [];
     let moved = 0;
     for (let j = 0; j < CLUSTER_SLOTS; j++) {
       if (!bitSet(slots, j)) continue;
+      senderSlots++;
       const owner = this.state.slots[j];
       if (owner === sender) continue;
       if (this.state.importingFrom.has(j)) continue;
       if (owner === null || owner.configEpoch < senderConfigEpoch) {
-        if (owner === this.state.myself && this.host.countKeysInSlot(j) > 0) this.host.delKeysInSlot(j);
+        // Keys we hold in a slot taken from us: deleted, unless we are about to follow the new owner.
+        if (owner === me && this.host.countKeysInSlot(j) > 0) dirty.push(j);
+        if (owner !== null && owner === curmaster) {
+          newmaster = sender;
+          migratedOurSlots++;
+        }
         this.state.delSlot(j);
         this.state.addSlot(sender, j);
         moved++;
@@ -422,6 +536,15 @@ export class ClusterBus {
     if (moved > 0) {
       this.host.note({ type: 'slots-owner', node: sender.id, slots: moved });
       this.host.changed(true);
+    }
+    // Our master (or we) lost every slot to the sender: a failover happened; follow the new master. With
+    // cluster-allow-replica-migration no, only when all the sender's slots were ours (a plain failover).
+    const allowMigration = this.host.config('cluster-allow-replica-migration') === 'yes';
+    if (newmaster !== null && curmaster !== null && curmaster.numSlots === 0 && (allowMigration || senderSlots === migratedOurSlots)) {
+      this.host.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`);
+      this.setMaster(sender);
+    } else if (dirty.length > 0) {
+      for (const j of dirty) this.host.delKeysInSlot(j);
     }
   }
 

@@ -69,6 +69,8 @@ export class ClusterNode {
   ctimeMs = 0;
   failTimeMs = 0;
   replOffset = 0;
+  /** When this member last voted for a replica of this (failed) master: one vote per two node timeouts. */
+  votedTimeMs = 0;
   hostname = '';
   /** Failure reports: which master said it cannot reach this node, and when (unix ms). */
   readonly failReports = new Map<string, number>();

@@ -450,6 +450,46 @@ export const clusterCommands: CommandDefinition[] = [
       c.reply.ok();
     }),
   },
+  {
+    name: 'cluster|replicate',
+    summaryZh: '让本节点成为指定主节点的副本',
+    cost: o1,
+    handler: clusterOnly((c, server, cluster) => {
+      const n = cluster.lookupNode(c.argv[2]);
+      if (!n) return c.reply.error(`ERR Unknown node ${c.argv[2]}`);
+      if (n === cluster.myself) return c.reply.error("ERR Can't replicate myself");
+      if (n.flags.has('slave')) return c.reply.error('ERR I can only replicate a master, not a replica.');
+      // A master may only become a replica while it serves nothing and holds nothing.
+      if (cluster.myself.isMaster && (cluster.myself.numSlots !== 0 || server.dbs[0].size !== 0)) {
+        return c.reply.error('ERR To set a master the node must be empty and without assigned slots.');
+      }
+      server.bus!.setMaster(n);
+      server.clusterChanged();
+      c.reply.ok();
+    }),
+  },
+  {
+    name: 'cluster|failover',
+    summaryZh: '由副本发起手动故障转移（FORCE：不等主节点；TAKEOVER：不经投票）',
+    cost: o1,
+    handler: clusterOnly((c, server, cluster) => {
+      let mode: 'default' | 'force' | 'takeover' = 'default';
+      if (c.argv.length === 3) {
+        const opt = c.argv[2].toLowerCase();
+        if (opt === 'force') mode = 'force';
+        else if (opt === 'takeover') mode = 'takeover';
+        else return c.reply.error(ERR.syntax);
+      }
+      const me = cluster.myself;
+      if (me.isMaster) return c.reply.error('ERR You should send CLUSTER FAILOVER to a replica');
+      if (me.replicaOf === null) return c.reply.error("ERR I'm a replica but my master is unknown to me");
+      if (mode === 'default' && (me.replicaOf.flags.has('fail') || !me.replicaOf.linkConnected)) {
+        return c.reply.error('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
+      }
+      server.bus!.failover.startManual(mode);
+      c.reply.ok();
+    }),
+  },
   ...(['replicas', 'slaves'] as const).map((sub) => ({
     name: `cluster|${sub}`,
     summaryZh: sub === 'replicas' ? '列出某个主节点的副本' : '列出某个主节点的副本（旧名）',

@@ -121,7 +121,7 @@ export class RedisNode implements Server {
   /** Cluster mode: the bus protocol over `cluster`. */
   readonly bus: ClusterBus | null;
   /** clusterDoBeforeSleep flags: update the state, save nodes.conf. */
-  private clusterTodo = { updateState: false, saveConfig: false };
+  private clusterTodo = { updateState: false, saveConfig: false, handleFailover: false };
   /** The active expire cycle's estimates (INFO avg_ttl, expired_stale_perc). */
   readonly expireState: ActiveExpireState;
   /** Replication, both sides: ids and offsets, attached replicas, the link to our master. */
@@ -460,6 +460,23 @@ export class RedisNode implements Server {
         if (this.observeCluster) this.events.push({ ...e, at: this.loop.nowUs } as EngineEvent);
       },
       observing: this.observeCluster,
+      replicationSetMaster: (ip, port) => this.repl.setMaster(ip, port),
+      replicationUnsetMaster: () => this.repl.unsetMaster(),
+      replicationActive: () => this.repl.isReplica,
+      replicationOffset: () => (this.repl.isReplica ? this.repl.replicaOffset() : this.repl.masterReplOffset),
+      replicaDataAgeMs: () => {
+        // Whole seconds, as Redis computes it from server.unixtime.
+        const nowS = Math.floor(this.nowMs() / 1000);
+        if (this.repl.state === 'connected') return (nowS - Math.floor(this.repl.lastIoMs / 1000)) * 1000;
+        return (nowS - Math.floor(this.repl.downSinceMs / 1000)) * 1000;
+      },
+      config: (name) => this.config.get(name) ?? '',
+      log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
+      scheduleFailoverCheck: () => {
+        this.clusterTodo.handleFailover = true;
+      },
+      pauseWrites: (untilMs) => this.pauseClients(untilMs, 'write'),
+      unpauseWrites: () => this.unpauseClients(),
     });
   }
 
@@ -526,6 +543,13 @@ export class RedisNode implements Server {
 
   /** clusterBeforeSleep: the work commands asked for. */
   private clusterBeforeSleep(): void {
+    if (this.clusterTodo.handleFailover) {
+      this.clusterTodo.handleFailover = false;
+      if (this.cluster!.myself.flags.has('slave')) {
+        this.bus!.failover.handleManualFailover();
+        this.bus!.failover.handleReplicaFailover();
+      }
+    }
     if (this.clusterTodo.updateState) {
       this.clusterTodo.updateState = false;
       this.updateClusterState();
