@@ -473,6 +473,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '由副本发起手动故障转移（FORCE：不等主节点；TAKEOVER：不经投票）',
     cost: o1,
     handler: clusterOnly((c, server, cluster) => {
+      if (c.argv.length > 3) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
       let mode: 'default' | 'force' | 'takeover' = 'default';
       if (c.argv.length === 3) {
         const opt = c.argv[2].toLowerCase();

@@ -116,6 +116,8 @@ export function processCommand(c: Client, server: Server): void {
     }
   }
   call(c, server, cmd, argv);
+  // processCommand records the stream's end after every executed command, write or not: WAIT waits for it.
+  c.woff = server.repl.masterReplOffset;
 }
 
 /**
@@ -129,7 +131,6 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   const counting = server.stats.lookups.counting;
   server.stats.lookups.counting = !cmd.isWrite;
   const dirtyBefore = server.dirtyCount();
-  const offsetBefore = server.repl.masterReplOffset;
   c.propagateAs = null;
   const isExec = cmd.name === 'exec';
   if (isExec) server.execBegin();
@@ -142,7 +143,6 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
     server.propagateCommand(c, cmd.name, argv);
   }
   c.propagateAs = null;
-  if (server.repl.masterReplOffset !== offsetBefore) c.woff = server.repl.masterReplOffset;
   const durationNs = server.cpuNs() - startNs;
   server.stats.recordCall(server.stats.forSpec(cmd), durationNs, server.stats.totalErrorReplies > errors);
   const durationUs = Math.floor(durationNs / 1000);
