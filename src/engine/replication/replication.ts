@@ -95,7 +95,7 @@ export interface ReplicationStats {
 }
 
 interface Transfer {
-  /** Payload size from "$<len>", or null for the diskless "$EOF:<mark>" form. */
+  /** Payload size as the "$<len>" header gives it, or null for the diskless "$EOF:<mark>" form. */
   size: number | null;
   eofMark: string | null;
   parts: Uint8Array[];

@@ -269,19 +269,19 @@ export class RedisNode implements Server {
   /** The node's side of replication: sockets, clients, snapshots, logs. */
   private replicationHost(): import('../replication/replication.ts').ReplicationHost {
     // Created before the databases and configuration exist: everything is read when used.
-    const self = this;
+    const node = this;
     return {
       get config() {
-        return self.config;
+        return node.config;
       },
       get dbs() {
-        return self.dbs;
+        return node.dbs;
       },
       get rng() {
-        return self.rng;
+        return node.rng;
       },
       get port() {
-        return self.config.port;
+        return node.config.port;
       },
       nowMs: () => this.nowMs(),
       spend: (ns) => this.loop.spend(ns),
