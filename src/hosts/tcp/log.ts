@@ -20,7 +20,8 @@ export class Logger {
     private readonly minLevel: LogLevel,
     /** "" logs to standard output, as redis-server does. */
     private readonly file: string,
-    private readonly role = 'M',
+    /** M for a master, S for a replica: the role letter changes when the node's role does. */
+    public role = 'M',
   ) {}
 
   log(level: LogLevel, message: string): void {

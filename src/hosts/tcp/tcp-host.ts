@@ -170,7 +170,11 @@ export class TcpHost {
     this.inbox = [];
     const r = this.node.advance(this.nowUs(), inbox);
     this.perform(r.outbox);
-    for (const e of r.events) if (e.type === 'cluster-config-saved') this.writeClusterConfig(e.text);
+    for (const e of r.events) {
+      if (e.type === 'cluster-config-saved') this.writeClusterConfig(e.text);
+      else if (e.type === 'log') this.opts.logger?.log(e.level, e.text);
+      else if (e.type === 'role' && this.opts.logger) this.opts.logger.role = e.role === 'slave' ? 'S' : 'M';
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (r.nextEventUs !== null) {
