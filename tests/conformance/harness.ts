@@ -190,10 +190,11 @@ function launch(cmd: string, args: string[], port: number, name: string): Promis
 export async function startServers(extra: string[] = []): Promise<Servers> {
   const [realPort, labPort] = freePortPair();
   const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extra];
-  // Cluster-enabled servers write nodes.conf into their dir: give each a fresh one.
-  const dirs = extra.includes('--cluster-enabled') ? [mkdtempSync(join(tmpdir(), 'lab-real-')), mkdtempSync(join(tmpdir(), 'lab-lab-'))] : null;
-  const real = await launch('redis-server', ['--port', String(realPort), ...common, ...(dirs ? ['--dir', dirs[0]] : [])], realPort, 'redis-server');
-  const lab = await launch(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(labPort), ...common, ...(dirs ? ['--dir', dirs[1]] : [])], labPort, 'cluster-lab-server');
+  // Each server gets a fresh dir: cluster-enabled ones write nodes.conf there, and a real replica saves the
+  // snapshot of a full resync as dump.rdb in it.
+  const dirs = [mkdtempSync(join(tmpdir(), 'lab-real-')), mkdtempSync(join(tmpdir(), 'lab-lab-'))];
+  const real = await launch('redis-server', ['--port', String(realPort), ...common, '--dir', dirs[0]], realPort, 'redis-server');
+  const lab = await launch(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(labPort), ...common, '--dir', dirs[1]], labPort, 'cluster-lab-server');
   return {
     realPort,
     labPort,
