@@ -32,7 +32,11 @@ export interface WindowStats {
 export class LockstepHost extends BaseHost {
   readonly stats: WindowStats = { windows: 0, advances: 0 };
   private readonly remotes = new Map<EndpointId, RemoteNode>();
+  /** Processes being created (a worker starting); a window waits for them before running nodes. */
+  private readonly starting = new Map<EndpointId, Promise<RemoteNode>>();
   private busy = false;
+  /** Nodes are running (between sending a window's advances and applying the results). */
+  private advancing = false;
 
   constructor(
     opts: HostOptions,
@@ -44,7 +48,38 @@ export class LockstepHost extends BaseHost {
   async addNode(spec: NodeSpec): Promise<void> {
     const opts = this.nodeOptions(spec);
     this.register(spec.address, opts.startUs, opts.config);
-    this.remotes.set(spec.address, await this.factory(opts));
+    this.startProcess(opts);
+    await this.started();
+  }
+
+  protected startProcess(opts: NodeOptions): void {
+    this.starting.set(opts.address, this.factory(opts));
+  }
+
+  protected stopProcess(address: EndpointId): void {
+    const pending = this.starting.get(address);
+    this.starting.delete(address);
+    const remote = this.remotes.get(address);
+    this.remotes.delete(address);
+    const dispose = (r: RemoteNode | undefined) => Promise.resolve(r?.dispose?.()).catch(() => undefined);
+    if (pending) void pending.then(dispose, () => undefined);
+    void dispose(remote);
+  }
+
+  /** A fault must fall between windows, or be a scheduled action (which runs at a window's start). */
+  protected override checkFaultAllowed(): void {
+    if (this.advancing) throw new Error('LockstepHost: nodes are running; schedule the fault with at() or await the window');
+  }
+
+  /** Wait for processes being created; a process killed meanwhile is disposed of by stopProcess. */
+  private async started(): Promise<void> {
+    for (const [address, pending] of [...this.starting]) {
+      const remote = await pending;
+      if (this.starting.get(address) === pending) {
+        this.starting.delete(address);
+        this.remotes.set(address, remote);
+      }
+    }
   }
 
   get nodeAddresses(): readonly EndpointId[] {
@@ -75,11 +110,22 @@ export class LockstepHost extends BaseHost {
     if (e === null || e > limitUs) return false;
     this.busy = true;
     try {
-      const end = Math.min(e + this.fabric.network.minLatencyUs() - 1, limitUs);
-      const inboxes = this.fabric.takeArrivals(end, this.isNode, this.actions);
+      // Actions happen at window boundaries: those due at the start run first, and a later one ends the window
+      // just before it. So an action that changes a node (a fault) finds every node exactly at its time.
+      this.actions.runUpTo(e, this.fabric);
+      let end = Math.min(e + this.fabric.network.minLatencyUs() - 1, limitUs);
+      const action = this.actions.nextAt();
+      if (action !== null && action <= end) end = action - 1;
+      const inboxes = this.takeInboxes(end);
       const due = this.due(end, inboxes);
-      const results = await Promise.all(due.map((a) => this.remotes.get(a)!.advance(end, inboxes.get(a) ?? [])));
-      due.forEach((a, i) => this.applyResult(a, results[i]));
+      this.advancing = true;
+      try {
+        if (this.starting.size > 0) await this.started();
+        const results = await Promise.all(due.map((a) => this.remotes.get(a)!.advance(end, inboxes.get(a) ?? [])));
+        due.forEach((a, i) => this.applyResult(a, results[i]));
+      } finally {
+        this.advancing = false;
+      }
       this.stats.windows++;
       this.stats.advances += due.length;
       this.nowUs = Math.max(this.nowUs, end);
@@ -98,6 +144,7 @@ export class LockstepHost extends BaseHost {
   }
 
   async dispose(): Promise<void> {
+    await this.started();
     for (const r of this.remotes.values()) await r.dispose?.();
     this.remotes.clear();
   }

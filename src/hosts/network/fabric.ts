@@ -22,6 +22,8 @@ export interface InFlight extends RoutedMessage {
   msg?: BusMessage;
   fromIp?: string;
   toIp?: string;
+  /** The life of the receiving endpoint when this was sent: a restarted process never gets its predecessor's mail. */
+  toLife?: number;
 }
 
 /** Bytes a bus message would take in Redis's binary format: a 2256-byte header plus 104 per gossip entry. */
@@ -35,10 +37,14 @@ export function ipOf(address: string): string {
   return i < 0 ? address : address.slice(0, i);
 }
 
-/** One line of history: what a node observed, or a message delivered. */
+/** What can happen to a node's process: kill -9, a new process at the same address, SIGSTOP and SIGCONT. */
+export type FaultKind = 'kill' | 'restart' | 'pause' | 'resume';
+
+/** One line of history: what a node observed, a message delivered, or a fault done to a node's process. */
 export type LogEntry =
   | { kind: 'node'; node: EndpointId; event: EngineEvent }
-  | { kind: 'delivery'; from: EndpointId; to: EndpointId; conn: ConnId; type: InFlight['kind']; sendAt: TimeUs; arriveAt: TimeUs; size: number };
+  | { kind: 'delivery'; from: EndpointId; to: EndpointId; conn: ConnId; type: InFlight['kind']; sendAt: TimeUs; arriveAt: TimeUs; size: number }
+  | { kind: 'fault'; fault: FaultKind; node: EndpointId; at: TimeUs };
 
 /** A client program's end of a connection (what redis-cli, a benchmark or a lesson check talks through). */
 export interface HostConnection {
@@ -77,6 +83,10 @@ export class Fabric {
   private readonly clientPort = new Map<EndpointId, number>();
   /** Cluster bus addresses ("ip:cport") of the nodes that have one. */
   private readonly busAddresses = new Map<string, EndpointId>();
+  /** Node endpoints whose process is dead: what arrives there is lost. */
+  private readonly down = new Set<EndpointId>();
+  /** How many times each endpoint's process was started again (absent = never). */
+  private readonly lives = new Map<EndpointId, number>();
   /** The time a client program acts at: the delivery it is reacting to, or the host's frontier. */
   clientNowUs: TimeUs = 0;
 
@@ -85,20 +95,54 @@ export class Fabric {
     this.keepLog = opts.log ?? true;
   }
 
-  /** Open a connection from a client program to a node (the node accepts it when the SYN arrives). */
+  /**
+   * Open a connection from a client program to a node (the node accepts it when the SYN arrives). If no process
+   * listens there, the connection is refused: the program sees it close.
+   */
   connect(client: EndpointId, node: EndpointId): HostConnection {
     const n = (this.clientConnCount.get(client) ?? 0) + 1;
     this.clientConnCount.set(client, n);
     const id = `${client}#${n}`;
     const handle = new ClientConnection(id, this, client, node);
     this.connections.set(id, { id, client, node, handle });
-    this.send({ from: client, to: node, conn: id, kind: 'open', peer: this.peerAddress(client) }, this.clientNowUs);
+    if (!this.isNodeAddress(node)) this.send({ from: node, to: client, conn: id, kind: 'refused' }, this.clientNowUs);
+    else this.send({ from: client, to: node, conn: id, kind: 'open', peer: this.peerAddress(client) }, this.clientNowUs);
     return handle;
   }
 
   /** A cluster-enabled node listens for the bus at `busAddress`. */
   registerBus(busAddress: string, node: EndpointId): void {
     this.busAddresses.set(busAddress, node);
+  }
+
+  /** Nobody listens at `busAddress` any more: what is sent there comes back as 'bus-down'. */
+  unregisterBus(busAddress: string): void {
+    this.busAddresses.delete(busAddress);
+  }
+
+  /**
+   * A node's process died at `at` (kill -9). The kernel resets its connections: the other end of each gets a
+   * 'close' after the link latency, in connection id order (so every host sends them alike). Anything still
+   * travelling to the node, or sent to it from now on, is lost when it arrives.
+   */
+  nodeDown(node: EndpointId, at: TimeUs): void {
+    this.down.add(node);
+    const affected = [...this.connections.values()].filter((r) => r.client === node || r.node === node);
+    affected.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const rec of affected) {
+      const other = rec.client === node ? rec.node : rec.client;
+      this.send({ from: node, to: other, conn: rec.id, kind: 'close' }, at);
+    }
+  }
+
+  /** A new process listens at `node`: from now on messages sent there reach it (and none sent before). */
+  nodeUp(node: EndpointId): void {
+    this.down.delete(node);
+    this.lives.set(node, (this.lives.get(node) ?? 0) + 1);
+  }
+
+  logFault(fault: FaultKind, node: EndpointId, at: TimeUs): void {
+    if (this.keepLog) this.log.push({ kind: 'fault', fault, node, at });
   }
 
   /** Route a node's writes. */
@@ -162,6 +206,8 @@ export class Fabric {
       // Host actions (a learner's input, a scenario step) at or before this arrival happen first.
       actions.runUpTo(head.arriveAt, this);
       this.inflight.pop();
+      // The receiving process died after this was sent (or was dead then): the segment finds no socket.
+      if (this.down.has(head.to) || (head.toLife ?? 0) !== (this.lives.get(head.to) ?? 0)) continue;
       if (this.keepLog) {
         this.log.push({
           kind: 'delivery', from: head.from, to: head.to, conn: head.conn, type: head.kind,
@@ -185,7 +231,10 @@ export class Fabric {
     const seq = (this.senderSeq.get(msg.from) ?? 0) + 1;
     this.senderSeq.set(msg.from, seq);
     const routed = this.network.route({ from: msg.from, to: msg.to, conn: msg.conn, sendAt, senderSeq: seq });
-    if (routed) this.inflight.push({ ...msg, ...routed });
+    if (routed) {
+      const toLife = this.lives.get(msg.to);
+      this.inflight.push(toLife === undefined ? { ...msg, ...routed } : { ...msg, ...routed, toLife });
+    }
     const rec = this.connections.get(msg.conn);
     if (msg.kind === 'close' && rec && msg.from === rec.client) {
       // The program closed its end: nothing more reaches it on this connection.
@@ -196,12 +245,13 @@ export class Fabric {
 
   private deliverToClient(m: InFlight): void {
     const rec = this.connections.get(m.conn);
-    if (!rec) return;
+    // Only the program's own end receives; anything else addressed here has no socket to land in.
+    if (!rec || m.to !== rec.client) return;
     const previous = this.clientNowUs;
     this.clientNowUs = m.arriveAt;
     try {
       if (m.kind === 'data' && m.bytes) rec.handle?.receive(m.bytes);
-      else if (m.kind === 'close') {
+      else if (m.kind === 'close' || m.kind === 'refused') {
         rec.handle?.peerClosed();
         this.connections.delete(m.conn);
         this.network.closeConnection(m.conn, rec.client, rec.node);

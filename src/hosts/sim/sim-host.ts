@@ -6,7 +6,7 @@
  * because a node behaves the same however its advance calls are cut, both hosts produce the same history.
  */
 import type { TimeUs } from '../../engine/types/time.ts';
-import { RedisNode } from '../../engine/server/node.ts';
+import { RedisNode, type NodeOptions } from '../../engine/server/node.ts';
 import { BaseHost, type HostOptions, type NodeSpec } from '../network/base-host.ts';
 import type { EndpointId } from '../network/virtual-network.ts';
 
@@ -19,16 +19,30 @@ export class SimHost extends BaseHost {
 
   addNode(spec: NodeSpec): RedisNode {
     const opts = this.nodeOptions(spec);
-    const node = new RedisNode(opts);
+    this.startProcess(opts);
     this.register(spec.address, opts.startUs, opts.config);
-    this.nodes.set(spec.address, node);
-    return node;
+    return this.node(spec.address);
   }
 
+  /** The node's current process (a restart makes a new one; a dead node has none). */
   node(address: EndpointId): RedisNode {
     const n = this.nodes.get(address);
     if (!n) throw new Error(`no node at ${address}`);
     return n;
+  }
+
+  /** A new process at `address` (see BaseHost.restart); returns it. */
+  override restart(address: EndpointId, spec?: Parameters<BaseHost['restart']>[1]): RedisNode {
+    super.restart(address, spec);
+    return this.node(address);
+  }
+
+  protected startProcess(opts: NodeOptions): void {
+    this.nodes.set(opts.address, new RedisNode(opts));
+  }
+
+  protected stopProcess(address: EndpointId): void {
+    this.nodes.delete(address);
   }
 
   /** Process every event up to and including virtual time `untilUs`. */
@@ -65,7 +79,7 @@ export class SimHost extends BaseHost {
 
   private stepAt(t: TimeUs): void {
     this.nowUs = Math.max(this.nowUs, t);
-    const inboxes = this.fabric.takeArrivals(t, this.isNode, this.actions);
+    const inboxes = this.takeInboxes(t);
     for (const address of this.due(t, inboxes)) {
       const r = this.node(address).advance(t, inboxes.get(address) ?? []);
       this.applyResult(address, r);
