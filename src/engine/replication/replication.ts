@@ -26,6 +26,7 @@ import type { RdbLoadOptions, RdbSaveOptions } from '../persistence/rdb-object.t
 import { RdbFormatError } from '../persistence/rdb-io.ts';
 import { COST_NS } from '../loop/cost-model.ts';
 import { byteStringToBytes, bytesToByteString } from '../types/bytes.ts';
+import { RequestParser } from '../resp/request-parser.ts';
 
 /** server.repl_state on a replica. */
 export type ReplState =
@@ -52,6 +53,11 @@ export interface ReplicaLink {
   askedMs: number;
   /** Stream written while its snapshot is being made; it follows the snapshot. */
   pending: Uint8Array[];
+  /**
+   * After a diskless snapshot the stream waits for the replica's first REPLCONF ACK (repl_start_cmd_stream_on_ack):
+   * the replica cannot tell where an EOF-marked payload ends if more bytes follow at once.
+   */
+  startOnAck: boolean;
 }
 
 /** What replication needs from the node around it. */
@@ -85,6 +91,9 @@ export interface ReplicationHost {
   disconnectBlockedClients(): void;
   /** A client waiting in WAIT gets its reply: continue with its pipelined input. */
   unblockWaiting(c: Client): void;
+  /** Report writes a failover is throwing away (the lab counts lost writes from these). */
+  diverged(replId: string, keptUpTo: number, replicaHad: number, replica: string): void;
+  discarded(replId: string, upTo: number, writes: { offset: number; command: string; key: string }[]): void;
 }
 
 /** Stats kept in INFO stats. */
@@ -188,7 +197,7 @@ export class Replication {
     for (const r of this.replicas) {
       const link = r.replica!;
       if (link.state === 'wait_bgsave_start') continue;
-      if (link.state === 'wait_bgsave_end') link.pending.push(bytes);
+      if (link.state === 'wait_bgsave_end' || link.startOnAck) link.pending.push(bytes);
       else this.host.writeToClient(r, bytes);
     }
   }
@@ -218,7 +227,7 @@ export class Replication {
       if (replid !== '?') this.stats.syncPartialErr++;
     }
     this.stats.syncFull++;
-    c.replica = { state: 'wait_bgsave_start', prePsync: !isPsync, ackOffset: 0, ackTimeMs: now, askedMs: now, pending: [] };
+    c.replica = { state: 'wait_bgsave_start', prePsync: !isPsync, ackOffset: 0, ackTimeMs: now, askedMs: now, pending: [], startOnAck: false };
     this.replicas.push(c);
     if (this.replicas.length === 1 && this.backlog === null) {
       // changeReplicationId + clearReplicationId2 + createReplicationBacklog: a new history starts here.
@@ -245,6 +254,8 @@ export class Replication {
         this.host.log('notice', `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.replId}' and '${this.replId2}')`);
       } else {
         this.host.log('notice', `Partial resynchronization not accepted: Requested offset for second ID was ${offset}, but I can reply up to ${this.secondReplIdOffset}`);
+        // The replica wrote past the point where we took over its history: those writes are lost.
+        this.host.diverged(replid, this.secondReplIdOffset - 1, offset - 1, this.replicaName(c));
       }
       return false;
     }
@@ -254,7 +265,7 @@ export class Replication {
       return false;
     }
     const now = this.host.nowMs();
-    c.replica = { state: 'online', prePsync: false, ackOffset: 0, ackTimeMs: now, askedMs: now, pending: [] };
+    c.replica = { state: 'online', prePsync: false, ackOffset: 0, ackTimeMs: now, askedMs: now, pending: [], startOnAck: false };
     this.replicas.push(c);
     this.stats.syncPartialOk++;
     const line = c.replconf.capaPsync2 ? `+CONTINUE ${this.replId}${CRLF}` : `+CONTINUE${CRLF}`;
@@ -321,8 +332,11 @@ export class Replication {
       }
       link.state = 'online';
       link.ackTimeMs = this.host.nowMs();
-      for (const p of link.pending) this.host.writeToClient(r, p);
-      link.pending = [];
+      if (child.diskless) link.startOnAck = true;
+      else {
+        for (const p of link.pending) this.host.writeToClient(r, p);
+        link.pending = [];
+      }
       this.host.log('notice', `Synchronization with replica ${this.replicaName(r)} succeeded`);
     }
     this.refreshGoodReplicas();
@@ -380,6 +394,11 @@ export class Replication {
         if (offset === null) return;
         if (offset > c.replica.ackOffset) c.replica.ackOffset = offset;
         c.replica.ackTimeMs = this.host.nowMs();
+        if (c.replica.startOnAck) {
+          c.replica.startOnAck = false;
+          for (const p of c.replica.pending) this.host.writeToClient(c, p);
+          c.replica.pending = [];
+        }
         return;
       } else if (opt === 'getack') {
         if (this.isReplica && this.master !== null) this.sendAck();
@@ -700,6 +719,8 @@ export class Replication {
       this.psyncReplId = replid ?? ZERO_ID;
       this.psyncInitialOffset = Number(offset ?? -1);
       this.host.log('notice', `Full resync from master: ${this.psyncReplId}:${this.psyncInitialOffset}`);
+      // Our own history is about to be replaced: say which writes it held, so lost ones can be counted.
+      if (this.cached !== null && this.backlog !== null) this.host.discarded(this.cached.replId, this.cached.reploff, writesIn(this.backlog));
       this.cached = null;
       this.state = 'transfer';
       this.transfer = { size: null, eofMark: null, parts: [], read: 0, lastIoMs: this.host.nowMs() };
@@ -797,8 +818,11 @@ export class Replication {
     this.secondReplIdOffset = -1;
     if (this.backlog === null) this.createBacklog();
     this.host.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
+    const diskless = this.transfer?.eofMark != null;
     this.transfer = null;
     this.becomeConnected(dbid);
+    // After a diskless payload the master starts the stream on our first ACK: send it now.
+    if (diskless) this.sendAck();
   }
 
   private becomeConnected(dbid: number): void {
@@ -828,7 +852,7 @@ export class Replication {
     this.backlog?.append(bytes);
     for (const r of this.replicas) {
       const link = r.replica!;
-      if (link.state === 'wait_bgsave_end') link.pending.push(bytes);
+      if (link.state === 'wait_bgsave_end' || link.startOnAck) link.pending.push(bytes);
       else if (link.state === 'online') this.host.writeToClient(r, bytes);
     }
   }
@@ -870,6 +894,23 @@ export class Replication {
 }
 
 const NEWLINE = new Uint8Array([10]);
+
+/** Commands of the stream that carry no data change. */
+const NOT_WRITES = new Set(['select', 'ping', 'replconf', 'multi', 'exec']);
+
+/** The writes held in a backlog, each with the stream offset of its last byte. */
+function writesIn(backlog: ReplicationBacklog): { offset: number; command: string; key: string }[] {
+  const parser = new RequestParser({});
+  parser.feed(backlog.from(backlog.firstByteOffset));
+  const total = parser.bufferedBytes;
+  const out: { offset: number; command: string; key: string }[] = [];
+  for (let argv = parser.next(); argv !== null && Array.isArray(argv); argv = parser.next()) {
+    const end = backlog.firstByteOffset - 1 + (total - parser.bufferedBytes);
+    const name = argv[0]?.toLowerCase() ?? '';
+    if (!NOT_WRITES.has(name)) out.push({ offset: end, command: name, key: argv[1] ?? '' });
+  }
+  return out;
+}
 
 function parseOffset(s: string): number | null {
   if (!/^-?\d{1,19}$/.test(s)) return null;

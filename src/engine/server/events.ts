@@ -31,5 +31,12 @@ export type EngineEvent =
   | { type: 'key-evicted'; at: TimeUs; db: number; key: string }
   /** A line redis-server would write to its log (replication, failover). */
   | { type: 'log'; at: TimeUs; level: 'notice' | 'warning' | 'verbose'; text: string }
+  /**
+   * A replica asked to continue history `replId` from beyond what this node kept of it (it took over at
+   * `keptUpTo`): the replica's writes after that offset exist nowhere else and are about to be thrown away.
+   */
+  | { type: 'repl-diverged'; at: TimeUs; replId: string; keptUpTo: number; replicaHad: number; replica: string }
+  /** A full resync replaced this node's data: the writes of its own history `replId` it still had in its backlog. */
+  | { type: 'repl-discarded'; at: TimeUs; replId: string; upTo: number; writes: { offset: number; command: string; key: string }[] }
   /** The node's replication role or link changed. */
   | { type: 'role'; at: TimeUs; role: 'master' | 'slave'; master: string | null; link: string };

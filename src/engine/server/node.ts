@@ -334,6 +334,8 @@ export class RedisNode implements Server {
           }
         }
       },
+      diverged: (replId, keptUpTo, replicaHad, replica) => this.events.push({ type: 'repl-diverged', at: this.loop.nowUs, replId, keptUpTo, replicaHad, replica }),
+      discarded: (replId, upTo, writes) => this.events.push({ type: 'repl-discarded', at: this.loop.nowUs, replId, upTo, writes }),
       unblockWaiting: (c) => {
         this.pendingWrites.add(c);
         this.processInputBuffer(c);
