@@ -271,10 +271,10 @@ describe('a cluster node killed and restarted', () => {
     expect(text(await call(host, c, ['CLUSTER', 'MYID']))).not.toBe(myid);
   });
 
-  it('a host keeps no nodes.conf unless asked to', () => {
+  it('a host keeps nodes.conf by default, as redis-server always writes it; a spec can turn it off', () => {
     const host = new SimHost({ seed: 5 });
-    host.addNode({ address: addrs[0], config: { 'cluster-enabled': 'yes' } });
-    host.addNode({ address: addrs[1], config: { 'cluster-enabled': 'yes' }, persistClusterConfig: true });
+    host.addNode({ address: addrs[0], config: { 'cluster-enabled': 'yes' }, persistClusterConfig: false });
+    host.addNode({ address: addrs[1], config: { 'cluster-enabled': 'yes' } });
     host.runFor(100_000);
     expect(host.disk(addrs[0]).nodesConf).toBeNull();
     // It has met nobody yet, so it does not know its own IP.

@@ -66,6 +66,8 @@ export type BusEvent =
 
 export class ClusterBus {
   private iteration = 0;
+  /** PFAIL nodes counted at the start of clusterCron (stats_pfail_nodes): how many a message gossips about. */
+  private statsPfailNodes = 0;
   /** Gossip dedup: the ping counter when a node was last put in a message (last_in_ping_gossip). */
   private pingsSent = 0;
   private readonly lastInGossip = new Map<ClusterNode, number>();
@@ -169,19 +171,24 @@ export class ClusterBus {
     this.iteration++;
     const handshakeTimeout = Math.max(timeout, 1000);
     // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once.
+    this.statsPfailNodes = 0;
     for (const node of [...this.state.nodes.values()]) {
       const mask = node.flags.mask;
       if (mask & (FLAG_BITS.myself | FLAG_BITS.noaddr)) continue;
+      if (mask & FLAG_BITS['fail?']) this.statsPfailNodes++;
       if (mask & FLAG_BITS.handshake && now - node.ctimeMs > handshakeTimeout) {
         this.delNode(node);
         continue;
       }
       if (!node.linkConnected) {
+        // clusterLinkConnectHandler sends this PING once the connection is up; only then does Redis start the
+        // ping clock. A connection that is refused never starts it, so the ping time is left as it was (the
+        // T/2 rule below starts it, as in Redis, while the new link is still connecting).
         node.linkConnected = true;
         node.linkCtimeMs = now;
         const oldPingSent = node.pingSentMs;
         this.sendPing(node, node.flags.has('meet') ? 'meet' : 'ping');
-        if (oldPingSent) node.pingSentMs = oldPingSent;
+        node.pingSentMs = oldPingSent;
         node.flags.delete('meet');
       }
     }
@@ -232,13 +239,13 @@ export class ClusterBus {
 
   /**
    * The link to "ip:cport" could not be made or broke (clusterLinkConnectHandler's failure, freeClusterLink): the
-   * node shows disconnected until clusterCron links again, and a failed connect counts as a ping without answer.
+   * node shows disconnected until clusterCron links again. The failure does not start the ping clock: Redis's
+   * connect is asynchronous, and only a PING actually queued on a link does.
    */
   linkDown(to: string): void {
     for (const n of this.state.nodes.values()) {
       if (n.isMyself || `${n.ip}:${n.cport}` !== to) continue;
       n.linkConnected = false;
-      if (n.pingSentMs === 0) n.pingSentMs = this.host.nowMs();
     }
   }
 
@@ -308,8 +315,14 @@ export class ClusterBus {
       this.lastInGossip.set(n, this.pingsSent);
       fresh--;
     }
+    // Every PFAIL node, as counted at the start of the last clusterCron (stats_pfail_nodes): a node marked PFAIL
+    // during a cron is gossiped from the next one on.
+    let pfailWanted = this.statsPfailNodes;
     for (const n of nodes) {
-      if (n.flags.has('fail?') && !n.flags.has('handshake') && !n.flags.has('noaddr')) gossip.push(this.gossipEntry(n));
+      if (pfailWanted <= 0) break;
+      if (!n.flags.has('fail?') || n.flags.has('handshake') || n.flags.has('noaddr')) continue;
+      gossip.push(this.gossipEntry(n));
+      pfailWanted--;
     }
     msg.gossip = gossip;
     this.emit(to, msg);

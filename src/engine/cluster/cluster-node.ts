@@ -95,10 +95,13 @@ export class ClusterNode {
    */
   slotsBits: Uint8Array | null = null;
   slotsHash: number | null = null;
+  /** The node's slots as ranges (CLUSTER NODES, nodes.conf): a whole-map scan, so kept until they change. */
+  slotRangesCache: [number, number][] | null = null;
 
   invalidateSlots(): void {
     this.slotsBits = null;
     this.slotsHash = null;
+    this.slotRangesCache = null;
   }
 
   get isMaster(): boolean {

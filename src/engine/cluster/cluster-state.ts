@@ -194,7 +194,9 @@ export class ClusterState {
 
 /** Maximal runs of consecutive slots a node serves in `state`'s view, ascending: [start, end] pairs. */
 export function slotRanges(state: ClusterState, node: ClusterNode): [number, number][] {
+  if (node.slotRangesCache !== null) return node.slotRangesCache;
   const ranges: [number, number][] = [];
+  node.slotRangesCache = ranges;
   if (node.numSlots === 0) return ranges;
   const slots = state.slots;
   let start = -1;

@@ -20,8 +20,8 @@ export interface HostOptions extends FabricOptions {
   epochMs?: number;
   /**
    * Cluster-enabled nodes keep nodes.conf on the host's disk, so a restarted node resumes its identity and view
-   * (NodeSpec.persistClusterConfig overrides it per node). Off by default: the engine builds the whole file at
-   * every save, O(nodes x 16384 slots), which makes a 100-node gossip run about 20 times slower.
+   * (NodeSpec.persistClusterConfig overrides it per node). On by default, as a redis-server always writes its
+   * cluster-config-file; a large headless run may turn it off to save building the text at every save.
    */
   persistClusterConfig?: boolean;
 }
@@ -75,7 +75,7 @@ export abstract class BaseHost {
     this.fabric.isNodeAddress = (address) => this.next.has(address);
     this.rng = new Prng(opts.seed);
     this.epochMs = opts.epochMs ?? DEFAULT_EPOCH_MS;
-    this.persistClusterConfig = opts.persistClusterConfig ?? false;
+    this.persistClusterConfig = opts.persistClusterConfig ?? true;
   }
 
   /** The time up to which everything has happened. */
@@ -181,10 +181,11 @@ export abstract class BaseHost {
     this.held.delete(address);
     this.released.delete(address);
     this.notBefore.delete(address);
+    this.fault('kill', address, at);
+    // Connections (bus links included) are reset while the bus address is still known, then it stops listening.
+    this.fabric.nodeDown(address, at);
     const bus = this.busOf.get(address);
     if (bus !== undefined) this.fabric.unregisterBus(bus);
-    this.fault('kill', address, at);
-    this.fabric.nodeDown(address, at);
   }
 
   /**

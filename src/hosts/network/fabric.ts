@@ -127,12 +127,38 @@ export class Fabric {
    */
   nodeDown(node: EndpointId, at: TimeUs): void {
     this.down.add(node);
+    // Its bus links are TCP connections too: every node that exchanged bus messages with it sees them reset
+    // (Redis frees the link on the error and counts the reconnection's ping from then on).
+    let busAddress: string | null = null;
+    for (const [addr, owner] of this.busAddresses) if (owner === node) busAddress = addr;
+    const peers = this.busPeers.get(node);
+    if (busAddress !== null && peers) {
+      for (const peer of [...peers].sort()) {
+        if (this.down.has(peer)) continue;
+        this.send({ from: node, to: peer, conn: `bus:${node}>${peer}`, kind: 'bus-down', busTo: busAddress }, at);
+      }
+    }
+    this.busPeers.delete(node);
+    for (const set of this.busPeers.values()) set.delete(node);
     const affected = [...this.connections.values()].filter((r) => r.client === node || r.node === node);
     affected.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const rec of affected) {
       const other = rec.client === node ? rec.node : rec.client;
       this.send({ from: node, to: other, conn: rec.id, kind: 'close' }, at);
     }
+  }
+
+  /** Nodes with a bus link between them (either direction), so a killed node's links can be reset. */
+  private readonly busPeers = new Map<EndpointId, Set<EndpointId>>();
+
+  private linkBusPeers(a: EndpointId, b: EndpointId): void {
+    let sa = this.busPeers.get(a);
+    if (!sa) this.busPeers.set(a, (sa = new Set()));
+    if (sa.has(b)) return;
+    sa.add(b);
+    let sb = this.busPeers.get(b);
+    if (!sb) this.busPeers.set(b, (sb = new Set()));
+    sb.add(a);
   }
 
   /** A new process listens at `node`: from now on messages sent there reach it (and none sent before). */
@@ -156,6 +182,7 @@ export class Fabric {
           continue;
         }
         this.send({ from: node, to, conn: `bus:${node}>${to}`, kind: 'bus', msg: e.msg, fromIp: ipOf(node), toIp: ipOf(to) }, e.at);
+        this.linkBusPeers(node, to);
         continue;
       }
       if (e.kind === 'connect') {
