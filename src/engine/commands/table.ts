@@ -32,6 +32,7 @@ import { slowlogLatencyCommands } from './slowlog-latency.ts';
 import { clusterCommands } from './cluster.ts';
 import { migrateCommands } from './migrate.ts';
 import { replicationCommands } from './replication.ts';
+import { persistenceCommands } from './persistence-commands.ts';
 
 export type InfoRow = [string, number, string[], number, number, number, string[], string[], unknown[], InfoRow[]];
 export interface DocEntry {
@@ -90,7 +91,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
   };
 }
 
-const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...clusterCommands, ...migrateCommands, ...replicationCommands, ...debugCommands];
+const definitions: CommandDefinition[] = [...connectionCommands, ...clientCommands, ...stringCommands, ...genericCommands, ...serverCommands, ...configCommands, ...transactionCommands, ...hashCommands, ...listCommands, ...blockingListCommands, ...setCommands, ...zsetCommands, ...pubsubCommands, ...scanCommands, ...commandCommands, ...bitCommands, ...sortCommands, ...lcsCommands, ...hyperloglogCommands, ...bitfieldCommands, ...dumpRestoreCommands, ...memoryCommands, ...infoCommands, ...clientAdminCommands, ...monitorCommands, ...slowlogLatencyCommands, ...clusterCommands, ...migrateCommands, ...replicationCommands, ...persistenceCommands, ...debugCommands];
 
 /** The implemented commands, by lower-case name. */
 export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(

@@ -34,8 +34,19 @@ export type Delivery =
  * Besides answering clients, a node can open connections of its own (MIGRATE to another node): 'connect' names
  * the connection and the "ip:port" to reach; its bytes then travel as 'data' in both directions.
  */
+/**
+ * A file operation on the node's storage (dump.rdb, the AOF files): `write` replaces a file atomically (a
+ * temporary file, fsynced when `durable`, renamed over it), `append` adds bytes the kernel holds until an
+ * fsync, `fsync` makes everything appended so far durable.
+ */
+export type FileOp =
+  | { op: 'write'; name: string; bytes: Uint8Array; durable: boolean }
+  | { op: 'append'; name: string; bytes: Uint8Array }
+  | { op: 'fsync'; name: string };
+
 export type Emission =
   | { kind: 'data'; at: TimeUs; conn: ConnId; bytes: Uint8Array }
   | { kind: 'close'; at: TimeUs; conn: ConnId }
   | { kind: 'bus'; at: TimeUs; to: string; msg: BusMessage }
-  | { kind: 'connect'; at: TimeUs; conn: ConnId; to: string };
+  | { kind: 'connect'; at: TimeUs; conn: ConnId; to: string }
+  | { kind: 'file'; at: TimeUs; file: FileOp };

@@ -40,6 +40,8 @@ import { Evictor, type MaxmemoryPolicy } from '../memory/eviction.ts';
 import { Replication } from '../replication/replication.ts';
 import { propagatedCommands } from '../replication/propagate.ts';
 import { rdbLoadOptions, rdbSaveOptions } from '../commands/dump-restore.ts';
+import { Persistence } from '../persistence/persistence.ts';
+import { lookupCommand } from '../commands/table.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -63,6 +65,8 @@ export interface NodeOptions {
   persistClusterConfig?: boolean;
   /** nodes.conf as the host found it at startup (a restart): the node resumes that view and identity. */
   clusterConfig?: string;
+  /** The files the process finds in its directory at startup (dump.rdb, appendonlydir/...), by relative name. */
+  files?: ReadonlyMap<string, Uint8Array>;
   /** What INFO reports about the process: the host's pid, executable and config file (sim hosts make them up). */
   processInfo?: ProcessFacts;
   /**
@@ -126,6 +130,8 @@ export class RedisNode implements Server {
   readonly expireState: ActiveExpireState;
   /** Replication, both sides: ids and offsets, attached replicas, the link to our master. */
   readonly repl: Replication;
+  /** RDB snapshots and the AOF on the host's storage. */
+  readonly persistence: Persistence;
   /** MULTI/EXEC wrapping of the replication stream: inside EXEC, and whether MULTI went out yet. */
   private execDepth = 0;
   private execPropagated = false;
@@ -206,6 +212,11 @@ export class RedisNode implements Server {
       onIteration: (s) => this.onIteration(s),
     }, opts.multiplexer ?? 'epoll');
     this.outbound = new OutboundConnections(this.address, this.sockets, (e) => this.outbox.push(e), () => this.loop.nowUs);
+    this.persistence = new Persistence(this.persistenceHost());
+    const loadError = this.persistence.load(opts.files ?? new Map());
+    if (loadError !== null) throw new Error(loadError);
+    // Loading replays writes: they are not changes since the last save.
+    this.dirty = 0;
     // serverCron first runs 1 ms after start, then every 1000/hz ms (server.c initServer).
     this.loop.createTimeEvent(1, 'serverCron', () => this.serverCron());
   }
@@ -249,8 +260,39 @@ export class RedisNode implements Server {
     };
   }
 
+  private persistenceHost(): import('../persistence/persistence.ts').PersistenceHost {
+    const node = this;
+    let loader: Client | null = null;
+    return {
+      get dbs() {
+        return node.dbs;
+      },
+      config: (name) => this.config.get(name) ?? '',
+      nowMs: () => this.nowMs(),
+      spend: (ns) => this.loop.spend(ns),
+      file: (op) => this.outbox.push({ kind: 'file', at: this.loop.nowUs, file: op }),
+      saveOptions: () => rdbSaveOptions(this),
+      loadOptions: () => rdbLoadOptions(this),
+      usedMemory: () => this.memory.usedMemory(),
+      dirty: () => this.dirty,
+      replInfo: () => ({ replId: this.repl.replId, offset: this.repl.masterReplOffset }),
+      log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
+      replay: (argv) => {
+        // The AOF loading client (CLIENT_ID_AOF): runs each command's implementation, replies dropped.
+        loader ??= new Client({ id: -1, fd: -1, conn: 'aof', peer: '', now: 0, db: this.dbs[0], protoMaxBulkLen: Number.MAX_SAFE_INTEGER, authenticated: true });
+        const found = lookupCommand(argv);
+        if (found.kind !== 'command') return;
+        loader.argv = argv;
+        loader.cmd = found.spec;
+        found.spec.handler(loader, this);
+        loader.reply.take();
+      },
+    };
+  }
+
   /** What depends on configuration parameters, re-derived when one changes. */
   private configChanged(name: string): void {
+    if (name === 'appendonly' && this.persistence) this.persistence.setAppendonly(this.config.get('appendonly') === 'yes');
     if (name === 'maxmemory' || name === 'maxmemory-policy' || name === 'lfu-log-factor' || name === 'lfu-decay-time') {
       this.memory.setTracking(this.config.maxmemory > 0);
       this.lfu.logFactor = Number(this.config.get('lfu-log-factor'));
@@ -382,20 +424,27 @@ export class RedisNode implements Server {
    * in MULTI ... EXEC, as Redis 7.0 does once a transaction propagates more than nothing.
    */
   propagateCommand(c: Client, name: string, argv: readonly string[]): void {
-    if (this.repl.isReplica) return;
+    // A replica's own replicas get its master's stream proxied; its AOF gets what it applies.
+    if (this.repl.isReplica && !this.persistence.aofEnabled) return;
     const commands = propagatedCommands(c, name, argv);
     if (commands.length === 0) return;
     if (this.execDepth > 0 && !this.execPropagated) {
       this.execPropagated = true;
-      this.repl.feed(c.db.id, ['MULTI']);
+      this.propagateOut(c.db.id, ['MULTI']);
     }
-    for (const cmd of commands) this.repl.feed(c.db.id, cmd);
+    for (const cmd of commands) this.propagateOut(c.db.id, cmd);
+  }
+
+  /** To the AOF and, on a master, to replicas. */
+  private propagateOut(db: number, argv: readonly string[]): void {
+    this.persistence.feed(db, argv);
+    this.repl.feed(db, argv);
   }
 
   /** A key expired or was evicted on a master: replicas delete it too (propagateDeletion). */
   private propagateDeletion(db: number, key: string): void {
     if (this.repl.isReplica) return;
-    this.repl.feed(db, ['DEL', key]);
+    this.propagateOut(db, ['DEL', key]);
   }
 
   execBegin(): void {
@@ -406,7 +455,7 @@ export class RedisNode implements Server {
     this.execDepth--;
     if (this.execDepth === 0 && this.execPropagated) {
       this.execPropagated = false;
-      this.repl.feed(c.db.id, ['EXEC']);
+      this.propagateOut(c.db.id, ['EXEC']);
     }
   }
 
@@ -923,6 +972,8 @@ export class RedisNode implements Server {
     if (this.pause !== null && this.nowMs() >= this.pause.untilMs) this.unpauseClients();
     this.handleBlockedClientsTimeout();
     this.repl.beforeSleep();
+    // flushAppendOnlyFile comes before any reply is written: a client never hears OK for a write the AOF lacks.
+    this.persistence.flushAof();
     if (this.pendingWrites.size === 0) return;
     for (const c of this.pendingWrites) {
       if (c.closed) continue;
@@ -946,6 +997,7 @@ export class RedisNode implements Server {
     if (this.cluster !== null && (100 <= period || this.stats.cronLoops % Math.round(100 / period) === 0)) this.clusterCron();
     // run_with_period(1000): replicationCron once a second; the snapshot child is checked on every run.
     this.repl.serverCron();
+    this.persistence.serverCron();
     // cronloops counts from 0 in Redis, so the first run is the first serverCron.
     if (1000 <= period || (this.stats.cronLoops - 1) % Math.round(1000 / period) === 0) this.repl.replicationCron(this.pause !== null);
     // Replicas do not expire keys actively: their master's DELs do it.

@@ -35,6 +35,8 @@ export interface Server {
   signalKeyAsReady(db: number, key: string): void;
   readonly runId: string;
   readonly replId: string;
+  /** RDB snapshots and the AOF. */
+  readonly persistence: import('../persistence/persistence.ts').Persistence;
   /** Replication, both sides (replication.c's state). */
   readonly repl: import('../replication/replication.ts').Replication;
   /** A write went through: feed it to replicas (rewritten where Redis rewrites it). */

@@ -8,6 +8,7 @@ import type { TimeUs } from '../../engine/types/time.ts';
 import type { Delivery } from '../../engine/net/wire.ts';
 import { Prng } from '../../engine/random/prng.ts';
 import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
+import type { FileOp } from '../../engine/net/wire.ts';
 import { Fabric, ScheduledActions, ipOf, type FabricOptions, type FaultKind, type HostConnection } from './fabric.ts';
 import { MinHeap } from './min-heap.ts';
 import type { EndpointId } from './virtual-network.ts';
@@ -37,7 +38,21 @@ export type NodeSpec = Omit<NodeOptions, 'seed' | 'startUs' | 'epochMs'> & { sta
 export interface NodeDisk {
   /** The last nodes.conf the node saved (or the one it was first started with); null if none. */
   nodesConf: string | null;
+  /** Its data files (dump.rdb, appendonlydir/...): what a process reading them now would find. */
+  files: Map<string, Uint8Array>;
 }
+
+/**
+ * A file as the machine holds it: pieces written (in the kernel's page cache) and whether each is on the
+ * device yet. A killed process loses nothing written; a crashed machine loses what was neither fsynced nor
+ * written back by the kernel (dirty pages older than 30 s are, as Linux's dirty_expire_centisecs).
+ */
+interface DiskFile {
+  chunks: { bytes: Uint8Array; at: TimeUs; durable: boolean }[];
+}
+
+/** vm.dirty_expire_centisecs: the kernel writes back dirty pages this old. */
+export const DIRTY_EXPIRE_US = 30_000_000;
 
 export abstract class BaseHost {
   readonly fabric: Fabric;
@@ -62,6 +77,7 @@ export abstract class BaseHost {
   /** Processes started at each address so far (1 after addNode, 2 after the first restart, ...). */
   private readonly lives = new Map<EndpointId, number>();
   private readonly disks = new Map<EndpointId, string | null>();
+  private readonly dataFiles = new Map<EndpointId, Map<string, DiskFile>>();
   private readonly busOf = new Map<EndpointId, string>();
   /** Paused (SIGSTOPped) nodes, with what arrived for them meanwhile, in arrival order. */
   private readonly held = new Map<EndpointId, Delivery[]>();
@@ -204,7 +220,7 @@ export abstract class BaseHost {
     const next: NodeSpec = { ...previous, ...spec, address };
     delete next.startUs;
     const fromDisk = spec !== undefined && 'clusterConfig' in spec ? spec.clusterConfig : this.disks.get(address) ?? undefined;
-    const opts = this.optionsFor({ ...next, clusterConfig: fromDisk ?? undefined, startUs: at }, life);
+    const opts = this.optionsFor({ ...next, clusterConfig: fromDisk ?? undefined, startUs: at, files: this.disk(address).files }, life);
     this.startProcess(opts);
     delete next.clusterConfig;
     this.specs.set(address, next);
@@ -248,7 +264,35 @@ export abstract class BaseHost {
 
   /** What the node at `address` has (or had) on disk. */
   disk(address: EndpointId): NodeDisk {
-    return { nodesConf: this.disks.get(address) ?? null };
+    const files = new Map<string, Uint8Array>();
+    for (const [name, f] of this.dataFiles.get(address) ?? []) files.set(name, concatBytes(f.chunks.map((c) => c.bytes)));
+    return { nodesConf: this.disks.get(address) ?? null, files };
+  }
+
+  /**
+   * The machine under the node crashes (power loss): the process dies as with kill, and its files keep only
+   * what had reached the device: fsynced bytes, and bytes the kernel had written back (older than 30 s).
+   */
+  crash(address: EndpointId): void {
+    const at = this.faultTimeUs();
+    this.kill(address);
+    for (const f of this.dataFiles.get(address)?.values() ?? []) {
+      f.chunks = f.chunks.filter((c) => c.durable || at - c.at >= DIRTY_EXPIRE_US);
+    }
+  }
+
+  /** A node's file operation, applied to its disk. */
+  private applyFileOp(address: EndpointId, op: FileOp, at: TimeUs): void {
+    let files = this.dataFiles.get(address);
+    if (!files) this.dataFiles.set(address, (files = new Map()));
+    if (op.op === 'write') files.set(op.name, { chunks: [{ bytes: op.bytes, at, durable: op.durable }] });
+    else if (op.op === 'append') {
+      let f = files.get(op.name);
+      if (!f) files.set(op.name, (f = { chunks: [] }));
+      f.chunks.push({ bytes: op.bytes, at, durable: false });
+    } else {
+      for (const c of files.get(op.name)?.chunks ?? []) c.durable = true;
+    }
   }
 
   /** Run `action` at virtual time `at` (not before the current time). */
@@ -313,6 +357,10 @@ export abstract class BaseHost {
       this.notBefore.delete(address);
       outbox = outbox.map((e) => (e.at < floor ? { ...e, at: floor } : e));
     }
+    if (outbox.some((e) => e.kind === 'file')) {
+      for (const e of outbox) if (e.kind === 'file') this.applyFileOp(address, e.file, e.at);
+      outbox = outbox.filter((e) => e.kind !== 'file');
+    }
     this.fabric.routeEmissions(address, outbox);
     for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
     this.fabric.logNodeEvents(address, r.events);
@@ -329,4 +377,17 @@ export abstract class BaseHost {
     // Results are applied in the order nodes were added, whatever the order they became due in.
     return [...due].sort((a, b) => this.orderIndex.get(a)! - this.orderIndex.get(b)!);
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -189,6 +189,8 @@ export class Fabric {
         this.connectFromNode(node, e.conn, e.to, e.at);
         continue;
       }
+      // File operations are the host's (its disk), not the network's.
+      if (e.kind === 'file') continue;
       const rec = this.connections.get(e.conn);
       if (!rec) continue;
       // A node writes on a connection it accepted (to the client) or one it opened (to the other node).

@@ -15,9 +15,9 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { RedisNode } from '../../engine/server/node.ts';
-import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
+import type { ConnId, Delivery, Emission, FileOp } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
 import type { Logger } from './log.ts';
 import { BusFrameDecoder, encodeBusMessage } from './bus-codec.ts';
@@ -69,6 +69,7 @@ export class TcpHost {
     this.node = new RedisNode({
       // A restarted cluster node resumes from its nodes.conf (clusterLoadConfig), as redis-server does.
       clusterConfig: readClusterConfig(opts.config),
+      files: readDataFiles(opts.config),
       address: `127.0.0.1:${opts.config.port ?? '6379'}`,
       // redis-server's working directory is its default `dir`.
       config: { dir: process.cwd(), ...opts.config },
@@ -183,6 +184,33 @@ export class TcpHost {
     }
   }
 
+  /**
+   * The node's data files, under `dir`: a write goes to a temporary file that is fsynced (when asked) and
+   * renamed over the old one, as rdbSave does; appends stay in the page cache until an fsync.
+   */
+  private fileOp(op: FileOp): void {
+    const file = path.resolve(this.node.config.get('dir') ?? '.', op.name);
+    try {
+      if (op.op === 'write') {
+        mkdirSync(path.dirname(file), { recursive: true });
+        const tmp = `${file}.tmp-${process.pid}`;
+        const fd = openSync(tmp, 'w');
+        writeSync(fd, op.bytes);
+        if (op.durable) fsyncSync(fd);
+        closeSync(fd);
+        renameSync(tmp, file);
+      } else if (op.op === 'append') {
+        appendFileSync(file, op.bytes);
+      } else {
+        const fd = openSync(file, 'a');
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+    } catch (err) {
+      this.opts.logger?.log('warning', `Error writing ${op.name}: ${(err as Error).message}`);
+    }
+  }
+
   /** nodes.conf lives in `dir` under `cluster-config-file`, as redis-server keeps it. */
   private writeClusterConfig(text: string): void {
     const file = path.resolve(this.node.config.get('dir') ?? '.', this.node.config.get('cluster-config-file') ?? 'nodes.conf');
@@ -204,6 +232,10 @@ export class TcpHost {
       }
       if (e.kind === 'connect') {
         this.connectOut(e.conn, e.to);
+        continue;
+      }
+      if (e.kind === 'file') {
+        this.fileOp(e.file);
         continue;
       }
       const socket = this.sockets.get(e.conn);
@@ -363,6 +395,19 @@ export class TcpHost {
     socket.on('error', drop);
     return link;
   }
+}
+
+/** dump.rdb and the AOF directory's files, as the node finds them in `dir` at startup. */
+function readDataFiles(config: ConfigValues): Map<string, Uint8Array> {
+  const dir = config.dir ?? process.cwd();
+  const files = new Map<string, Uint8Array>();
+  const rdb = config.dbfilename ?? 'dump.rdb';
+  if (existsSync(path.resolve(dir, rdb))) files.set(rdb, new Uint8Array(readFileSync(path.resolve(dir, rdb))));
+  const aofDir = config.appenddirname ?? 'appendonlydir';
+  if (existsSync(path.resolve(dir, aofDir))) {
+    for (const name of readdirSync(path.resolve(dir, aofDir))) files.set(`${aofDir}/${name}`, new Uint8Array(readFileSync(path.resolve(dir, aofDir, name))));
+  }
+  return files;
 }
 
 /** The existing nodes.conf of a cluster-enabled server (in `dir`, named by cluster-config-file), if any. */
