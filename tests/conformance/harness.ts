@@ -190,9 +190,11 @@ function launch(cmd: string, args: string[], port: number, name: string): Promis
 export async function startServers(extra: string[] = []): Promise<Servers> {
   const [realPort, labPort] = freePortPair();
   const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extra];
-  // Each server gets a fresh dir: cluster-enabled ones write nodes.conf there, and a real replica saves the
-  // snapshot of a full resync as dump.rdb in it.
-  const dirs = [mkdtempSync(join(tmpdir(), 'lab-real-')), mkdtempSync(join(tmpdir(), 'lab-lab-'))];
+  // A fresh dir, so dump.rdb (SAVE, a real replica's full resync) never lands in the repository: one shared by
+  // both servers (CONFIG GET dir answers alike), or one each for cluster-enabled servers, whose nodes.conf
+  // files must not collide.
+  const shared = mkdtempSync(join(tmpdir(), 'lab-pair-'));
+  const dirs = extra.includes('--cluster-enabled') ? [mkdtempSync(join(tmpdir(), 'lab-real-')), mkdtempSync(join(tmpdir(), 'lab-lab-'))] : [shared, shared];
   const real = await launch('redis-server', ['--port', String(realPort), ...common, '--dir', dirs[0]], realPort, 'redis-server');
   const lab = await launch(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(labPort), ...common, '--dir', dirs[1]], labPort, 'cluster-lab-server');
   return {
