@@ -96,6 +96,42 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
     replicaConn.close();
   });
 
+  it('add-node (a master and a replica), rebalance onto the new master, del-node, redis-benchmark: the cluster stays consistent', async () => {
+    const extra = [...freePortPair()];
+    for (const port of extra) {
+      ports.push(port);
+      dirs.push(mkdtempSync(join(tmpdir(), 'lab-replicas-')));
+      start(ports.length - 1);
+    }
+    await Promise.all(extra.map((p) => waitPort(p)));
+    const cli = (...args: string[]) => execFileSync('redis-cli', args, { encoding: 'utf8', timeout: 90_000 });
+    const add = cli('--cluster', 'add-node', `127.0.0.1:${extra[0]}`, `127.0.0.1:${ports[0]}`);
+    expect(add).toContain('[OK] New node added correctly.');
+    // A new master is cluster_state:fail for its first 2 s (CLUSTER_WRITABLE_DELAY): rebalance must cope.
+    await sleep(3000);
+    const rebalance = cli('--cluster', 'rebalance', `127.0.0.1:${ports[0]}`, '--cluster-use-empty-masters');
+    expect(rebalance).toContain('>>> Rebalancing across 4 nodes.');
+    const newId = (await text(await connectResp(extra[0]), 'CLUSTER', 'MYID'));
+    const addReplica = cli('--cluster', 'add-node', `127.0.0.1:${extra[1]}`, `127.0.0.1:${ports[0]}`, '--cluster-slave', '--cluster-master-id', newId);
+    expect(addReplica).toContain('[OK] New node added correctly.');
+    await sleep(1000);
+    let check = cli('--cluster', 'check', `127.0.0.1:${ports[0]}`);
+    expect(check).toContain('[OK] All nodes agree about slots configuration.');
+    expect(check).toContain('[OK] All 16384 slots covered.');
+    expect(check).toMatch(/\(\w+\.\.\.\) -> \d+ keys \| 40\d\d slots \| 1 slaves\./);
+    const replicaId = (await text(await connectResp(extra[1]), 'CLUSTER', 'MYID'));
+    const del = cli('--cluster', 'del-node', `127.0.0.1:${ports[0]}`, replicaId);
+    expect(del).toContain('>>> Sending CLUSTER RESET SOFT to the deleted node.');
+    await sleep(1000);
+    check = cli('--cluster', 'check', `127.0.0.1:${ports[0]}`);
+    expect(check).toContain('[OK] All nodes agree about slots configuration.');
+    expect(check).toContain('[OK] All 16384 slots covered.');
+    expect(check).not.toContain(`127.0.0.1:${extra[1]}`);
+    const bench = execFileSync('redis-benchmark', ['-p', String(ports[0]), '--cluster', '-q', '-n', '2000', '-t', 'set,get'], { encoding: 'utf8', timeout: 60_000 });
+    expect(bench).toMatch(/SET: [\d.]+ requests per second/);
+    expect(bench).toMatch(/GET: [\d.]+ requests per second/);
+  }, 120_000);
+
   it('ioredis writes and reads through a kill -9 of a master; the master restarted rejoins as a replica', async () => {
     const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], {
       retryDelayOnFailover: 200,

@@ -91,6 +91,9 @@ describe('replication compared with redis-server', () => {
     for (const field of ['role', 'master_host', 'master_link_status', 'master_sync_in_progress', 'slave_priority', 'slave_read_only', 'replica_announced', 'connected_slaves', 'master_failover_state', 'repl_backlog_active', 'repl_backlog_size']) {
       expect(lab.get(field), field).toBe(real.get(field));
     }
+    // The replica reports the link up once the snapshot is loaded; its master marks it online only when the
+    // first REPLCONF ACK arrives, a moment later, on a real server as on ours.
+    for (const s of sides) await until(`${s.name} master sees the replica online`, async () => /state=online/.test((await info(s.master)).get('slave0') ?? ''));
     const [rm, lm] = await Promise.all(sides.map((s) => info(s.master)));
     expect([...lm.keys()]).toEqual([...rm.keys()]);
     for (const [i, m] of [rm, lm].entries()) {

@@ -48,6 +48,28 @@ describe('event loop', () => {
     expect(loop.nextEventUs()).toBe(runs[3] + 100_000);
   });
 
+  it('after a stop (jumpTo) a periodic timer that missed many periods runs once, then keeps its period', () => {
+    const { loop } = makeLoop();
+    const runs: number[] = [];
+    loop.createTimeEvent(100, 'cron', () => {
+      runs.push(loop.nowUs);
+      return 100;
+    });
+    loop.run(150_000);
+    expect(runs).toHaveLength(1);
+    // Stopped for ten seconds: a hundred periods went by unseen.
+    loop.jumpTo(10_150_000);
+    loop.run(10_200_000);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toBeGreaterThanOrEqual(10_150_000);
+    loop.run(10_300_000);
+    expect(runs).toHaveLength(3);
+    expect(runs[2] - runs[1]).toBeGreaterThanOrEqual(100_000);
+    // A jump backwards is ignored: the clock is monotonic.
+    loop.jumpTo(5_000_000);
+    expect(loop.nowUs).toBeGreaterThanOrEqual(runs[2]);
+  });
+
   it('AE_NOMORE deletes a timer', () => {
     const { loop } = makeLoop();
     let n = 0;

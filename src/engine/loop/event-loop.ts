@@ -100,6 +100,11 @@ export class EventLoop {
     this.nowUs += whole;
   }
 
+  /** The process was stopped and continues at `us`: time passed without the loop seeing it. */
+  jumpTo(us: TimeUs): void {
+    if (us > this.nowUs) this.nowUs = us;
+  }
+
   /** aeCreateTimeEvent: run `proc` in `ms` milliseconds; it returns the next period in ms or AE_NOMORE. */
   createTimeEvent(ms: number, name: string, proc: TimeProc): number {
     const id = this.nextTimerId++;

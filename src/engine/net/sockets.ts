@@ -61,6 +61,8 @@ export class SocketTable {
       this.bus.push(d);
       return;
     }
+    // The node itself handles a resume (its clock); nothing for a socket.
+    if (d.kind === 'resume') return;
     const out = this.outbound.get((d as { conn?: ConnId }).conn ?? '');
     if (out !== undefined) {
       if (d.kind === 'data') out.input.push({ at: d.at, bytes: d.bytes });

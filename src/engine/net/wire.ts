@@ -28,7 +28,12 @@ export type Delivery =
   /** A connection this node opened was refused (nobody listens there). */
   | { kind: 'refused'; at: TimeUs; conn: ConnId }
   /** The bus link to "ip:cport" could not be made or broke (connection refused or reset). */
-  | { kind: 'bus-down'; at: TimeUs; to: string };
+  | { kind: 'bus-down'; at: TimeUs; to: string }
+  /**
+   * The process was stopped (SIGSTOP, a long GC pause) and runs again at `at`: its clock jumps there, and every
+   * timer that fell due meanwhile fires once, as ae does after a stall, instead of once per missed period.
+   */
+  | { kind: 'resume'; at: TimeUs };
 
 /**
  * Besides answering clients, a node can open connections of its own (MIGRATE to another node): 'connect' names

@@ -223,7 +223,10 @@ export class RedisNode implements Server {
 
   /** Deliver inputs and run the event loop up to `untilUs`. */
   advance(untilUs: TimeUs, inbox: readonly Delivery[]): AdvanceResult {
-    for (const d of inbox) this.sockets.deliver(d);
+    for (const d of inbox) {
+      if (d.kind === 'resume') this.loop.jumpTo(d.at);
+      else this.sockets.deliver(d);
+    }
     this.loop.run(untilUs);
     const out: AdvanceResult = {
       outbox: this.outbox,

@@ -255,7 +255,8 @@ export abstract class BaseHost {
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
     this.held.delete(address);
-    if (held.length > 0) this.released.set(address, held.map((d) => ({ ...d, at })));
+    // The node's clock jumps to now first; then everything that waited in the kernel is there at once.
+    this.released.set(address, [{ kind: 'resume', at }, ...held.map((d) => ({ ...d, at }))]);
     this.notBefore.set(address, at);
     this.next.set(address, at);
     this.wakeups.push({ at, node: address });
