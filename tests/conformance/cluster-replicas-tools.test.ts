@@ -5,7 +5,7 @@
  * follows; the killed master, restarted with its nodes.conf, rejoins as a replica of the node that replaced it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -104,7 +104,12 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
       start(ports.length - 1);
     }
     await Promise.all(extra.map((p) => waitPort(p)));
-    const cli = (...args: string[]) => execFileSync('redis-cli', args, { encoding: 'utf8', timeout: 90_000 });
+    // On failure, show what redis-cli printed: its own diagnosis is the useful part.
+    const cli = (...args: string[]) => {
+      const r = spawnSync('redis-cli', args, { encoding: 'utf8', timeout: 90_000 });
+      if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    };
     const add = cli('--cluster', 'add-node', `127.0.0.1:${extra[0]}`, `127.0.0.1:${ports[0]}`);
     expect(add).toContain('[OK] New node added correctly.');
     // A new master is cluster_state:fail for its first 2 s (CLUSTER_WRITABLE_DELAY): rebalance must cope.

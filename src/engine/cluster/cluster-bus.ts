@@ -120,8 +120,13 @@ export class ClusterBus {
     });
   }
 
+  /** serverLog for cluster events, in redis-server's wording. */
+  log(level: 'notice' | 'warning', text: string): void {
+    this.host.log(level, text);
+  }
+
   /** clusterBroadcastPong: to every node we have a link to, or only to the other replicas of our master. */
-  private broadcastPong(target: 'all' | 'local-replicas'): void {
+  broadcastPong(target: 'all' | 'local-replicas'): void {
     const me = this.state.myself;
     for (const n of this.state.nodes.values()) {
       if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
@@ -554,7 +559,7 @@ export class ClusterBus {
     // cluster-allow-replica-migration no, only when all the sender's slots were ours (a plain failover).
     const allowMigration = this.host.config('cluster-allow-replica-migration') === 'yes';
     if (newmaster !== null && curmaster !== null && curmaster.numSlots === 0 && (allowMigration || senderSlots === migratedOurSlots)) {
-      this.host.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`);
+      this.host.log('warning', `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`);
       this.setMaster(sender);
     } else if (dirty.length > 0) {
       for (const j of dirty) this.host.delKeysInSlot(j);

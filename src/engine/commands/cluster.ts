@@ -71,24 +71,6 @@ function updateSlots(server: Server, cluster: ClusterState, seen: Uint8Array, de
   server.clusterChanged();
 }
 
-/** clusterGetMaxEpoch. */
-function maxEpoch(cluster: ClusterState): number {
-  let max = cluster.currentEpoch;
-  for (const n of cluster.nodes.values()) if (n.configEpoch > max) max = n.configEpoch;
-  return max;
-}
-
-/** clusterBumpConfigEpochWithoutConsensus: true when my epoch moved to a new currentEpoch. */
-export function bumpConfigEpochWithoutConsensus(cluster: ClusterState): boolean {
-  const max = maxEpoch(cluster);
-  if (cluster.myself.configEpoch === 0 || cluster.myself.configEpoch !== max) {
-    cluster.currentEpoch++;
-    cluster.myself.configEpoch = cluster.currentEpoch;
-    return true;
-  }
-  return false;
-}
-
 /** One node as CLUSTER SLOTS shows it: endpoint, port, id and the (empty) map of other addresses. */
 function slotsNode(c: Client, n: ClusterNode): void {
   c.reply.arrayHeader(4);
@@ -201,13 +183,22 @@ function setslot(c: Client, server: Server, cluster: ClusterState): void {
       return c.reply.error(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
     }
     if (keys === 0) cluster.migratingTo.delete(slot);
+    const slotWasMine = cluster.slots[slot] === me;
     cluster.delSlot(slot);
     cluster.addSlot(n, slot);
     server.noteSlotChange('node', [slot], n.id);
-    // A master left without slots would turn into a replica of the new owner (replication arrives with issue 7).
+    const bus = server.bus!;
+    // A master that just gave away its last slot follows the new owner as its replica.
+    if (slotWasMine && n !== me && me.numSlots === 0 && server.config.get('cluster-allow-replica-migration') === 'yes') {
+      bus.log('warning', `Configuration change detected. Reconfiguring myself as a replica of ${n.id}`);
+      bus.setMaster(n);
+    }
+    // The end of a manual migration: a new config epoch makes our claim win everywhere, and a pong to every
+    // node spreads it now rather than at the next ping.
     if (n === me && cluster.importingFrom.has(slot)) {
-      bumpConfigEpochWithoutConsensus(cluster);
+      if (bus.failover.bumpConfigEpochWithoutConsensus()) bus.log('warning', `configEpoch updated after importing slot ${slot}`);
       cluster.importingFrom.delete(slot);
+      bus.broadcastPong('all');
     }
   } else {
     return c.reply.error('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
@@ -381,7 +372,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '不经共识地把本节点的配置纪元推进到最新',
     cost: o1,
     handler: clusterOnly((c, server, cluster) => {
-      const bumped = bumpConfigEpochWithoutConsensus(cluster);
+      const bumped = server.bus!.failover.bumpConfigEpochWithoutConsensus();
       if (bumped) server.clusterChanged();
       c.reply.status(`${bumped ? 'BUMPED' : 'STILL'} ${cluster.myself.configEpoch}`);
     }),
