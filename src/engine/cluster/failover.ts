@@ -136,7 +136,7 @@ export class ClusterFailover {
         this.host.scheduleFailoverCheck();
       }
       const delay = this.authTimeMs - now;
-      this.host.log('notice', `Start of election delayed for ${delay} milliseconds (rank #${this.authRank}, offset ${this.host.replicaOffset()}).`);
+      this.host.log('warning', `Start of election delayed for ${delay} milliseconds (rank #${this.authRank}, offset ${this.host.replicaOffset()}).`);
       this.host.note({ type: 'election-scheduled', delayMs: delay, rank: this.authRank, offset: this.host.replicaOffset() });
       // Tell the other replicas our offset now, so their ranks are right.
       this.host.broadcastPong('local-replicas');
@@ -149,7 +149,7 @@ export class ClusterFailover {
         const added = (rank - this.authRank) * 1000;
         this.authTimeMs += added;
         this.authRank = rank;
-        this.host.log('notice', `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
+        this.host.log('warning', `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
       }
     }
     if (now < this.authTimeMs) {
@@ -163,7 +163,7 @@ export class ClusterFailover {
     if (!this.authSent) {
       this.state.currentEpoch++;
       this.authEpoch = this.state.currentEpoch;
-      this.host.log('notice', `Starting a failover election for epoch ${this.authEpoch}.`);
+      this.host.log('warning', `Starting a failover election for epoch ${this.authEpoch}.`);
       this.host.note({ type: 'election-started', epoch: this.authEpoch });
       this.host.requestVotes(this.mfEndMs !== 0);
       this.authSent = true;
@@ -171,10 +171,10 @@ export class ClusterFailover {
       return;
     }
     if (this.authCount >= neededQuorum) {
-      this.host.log('notice', 'Failover election won. I\'m the new master.');
+      this.host.log('warning', 'Failover election won: I\'m the new master.');
       if (me.configEpoch < this.authEpoch) {
         me.configEpoch = this.authEpoch;
-        this.host.log('notice', `configEpoch set to ${me.configEpoch} after successful failover`);
+        this.host.log('warning', `configEpoch set to ${me.configEpoch} after successful failover`);
       }
       this.host.note({ type: 'failover-won', epoch: me.configEpoch });
       this.replaceMaster();
@@ -200,7 +200,7 @@ export class ClusterFailover {
       expired: 'Failover attempt expired.',
       'waiting-votes': 'Waiting for votes, but majority still not reached.',
     };
-    this.host.log('notice', `Currently unable to failover: ${text[reason]}`);
+    this.host.log('warning', `Currently unable to failover: ${text[reason]}`);
   }
 
   /** FAILOVER_AUTH_ACK from a master: count it if it is for this election. */
@@ -218,21 +218,21 @@ export class ClusterFailover {
     const now = this.host.nowMs();
     if (!me.isMaster || me.numSlots === 0) return;
     if (request.currentEpoch < this.state.currentEpoch) {
-      this.host.log('warning', `Failover auth denied to ${node.id} (${node.ip}): reqEpoch (${request.currentEpoch}) < curEpoch(${this.state.currentEpoch})`);
+      this.host.log('warning', `Failover auth denied to ${node.id}: reqEpoch (${request.currentEpoch}) < curEpoch(${this.state.currentEpoch})`);
       return;
     }
     if (this.state.lastVoteEpoch === this.state.currentEpoch) {
-      this.host.log('warning', `Failover auth denied to ${node.id} (${node.ip}): already voted for epoch ${this.state.currentEpoch}`);
+      this.host.log('warning', `Failover auth denied to ${node.id}: already voted for epoch ${this.state.currentEpoch}`);
       return;
     }
     const forceAck = ((request.mflags ?? 0) & MF_FORCEACK) !== 0;
     if (node.isMaster || master === null || (!master.flags.has('fail') && !forceAck)) {
       const why = node.isMaster ? 'it is a master node' : master === null ? 'I don\'t know its master' : 'its master is up';
-      this.host.log('warning', `Failover auth denied to ${node.id} (${node.ip}): ${why}`);
+      this.host.log('warning', `Failover auth denied to ${node.id}: ${why}`);
       return;
     }
     if (now - master.votedTimeMs < this.host.nodeTimeoutMs() * 2) {
-      this.host.log('warning', `Failover auth denied to ${node.id} (${node.ip}): can't vote about this master before ${this.host.nodeTimeoutMs() * 2 - (now - master.votedTimeMs)} milliseconds`);
+      this.host.log('warning', `Failover auth denied to ${node.id}: can't vote about this master before ${this.host.nodeTimeoutMs() * 2 - (now - master.votedTimeMs)} milliseconds`);
       return;
     }
     // Every slot the replica claims must be ours to give: served by a node with an epoch no newer than its master's.
@@ -240,14 +240,14 @@ export class ClusterFailover {
       if ((request.myslots[j >> 3] & (1 << (j & 7))) === 0) continue;
       const owner = this.state.slots[j];
       if (owner === null || owner.configEpoch <= request.configEpoch) continue;
-      this.host.log('warning', `Failover auth denied to ${node.id} (${node.ip}): slot ${j} epoch (${owner.configEpoch}) > reqEpoch (${request.configEpoch})`);
+      this.host.log('warning', `Failover auth denied to ${node.id}: slot ${j} epoch (${owner.configEpoch}) > reqEpoch (${request.configEpoch})`);
       return;
     }
     this.state.lastVoteEpoch = this.state.currentEpoch;
     master.votedTimeMs = now;
     this.host.changed(false);
     this.host.sendVote(node);
-    this.host.log('notice', `Failover auth granted to ${node.id} (${node.ip}) for epoch ${this.state.currentEpoch}`);
+    this.host.log('warning', `Failover auth granted to ${node.id} for epoch ${this.state.currentEpoch}`);
     this.host.note({ type: 'vote-granted', to: node.id, epoch: this.state.currentEpoch });
   }
 
@@ -328,7 +328,7 @@ export class ClusterFailover {
     this.mfEndMs = now + CLUSTER_MF_TIMEOUT_MS;
     this.mfReplica = sender;
     this.host.pauseWrites(now + CLUSTER_MF_TIMEOUT_MS * CLUSTER_MF_PAUSE_MULT);
-    this.host.log('notice', `Manual failover requested by replica ${sender.id}.`);
+    this.host.log('warning', `Manual failover requested by replica ${sender.id}.`);
     this.host.note({ type: 'manual-failover', phase: 'paused' });
     this.host.ping(sender);
   }
@@ -339,7 +339,7 @@ export class ClusterFailover {
     if (!me.flags.has('slave') || me.replicaOf !== sender || this.mfMasterOffset !== -1 || this.mfEndMs === 0) return;
     this.mfMasterOffset = offset;
     this.host.scheduleFailoverCheck();
-    this.host.log('notice', `Received replication offset for paused master manual failover: ${offset}`);
+    this.host.log('warning', `Received replication offset for paused master manual failover: ${offset}`);
   }
 
   /** clusterHandleManualFailover: once we processed everything the paused master wrote, the election may start. */
@@ -347,7 +347,7 @@ export class ClusterFailover {
     if (this.mfEndMs === 0 || this.mfCanStart || this.mfMasterOffset === -1) return;
     if (this.mfMasterOffset === this.host.replicaOffset()) {
       this.mfCanStart = true;
-      this.host.log('notice', 'All master replication stream processed, manual failover can start.');
+      this.host.log('warning', 'All master replication stream processed, manual failover can start.');
       this.host.note({ type: 'manual-failover', phase: 'can-start' });
       this.host.scheduleFailoverCheck();
     }

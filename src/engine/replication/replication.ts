@@ -418,7 +418,7 @@ export class Replication {
     const i = this.replicas.indexOf(c);
     if (i < 0) return;
     this.replicas.splice(i, 1);
-    this.host.log('notice', `Connection with replica ${this.replicaName(c)} lost.`);
+    this.host.log('warning', `Connection with replica ${this.replicaName(c)} lost.`);
     this.refreshGoodReplicas();
   }
 
@@ -582,7 +582,7 @@ export class Replication {
     this.replId2 = this.replId;
     this.secondReplIdOffset = this.masterReplOffset + 1;
     this.replId = this.host.rng.hex(40);
-    this.host.log('notice', `Setting secondary replication ID to ${this.replId2}, valid up to offset: ${this.secondReplIdOffset}. New replication ID is ${this.replId}`);
+    this.host.log('warning', `Setting secondary replication ID to ${this.replId2}, valid up to offset: ${this.secondReplIdOffset}. New replication ID is ${this.replId}`);
     // disconnectSlaves: they must learn the new id (they reconnect and continue partially).
     for (const r of [...this.replicas]) this.host.freeClient(r);
     this.state = 'none';
@@ -734,7 +734,7 @@ export class Replication {
         this.replId2 = cached.replId;
         this.secondReplIdOffset = this.masterReplOffset + 1;
         this.replId = newId;
-        this.host.log('notice', `Master replication ID changed to ${newId}`);
+        this.host.log('warning', `Master replication ID changed to ${newId}`);
         for (const r of [...this.replicas]) this.host.freeClient(r);
       }
       this.masterReploff = cached.reploff;
@@ -864,7 +864,7 @@ export class Replication {
     this.master = null;
     this.link = null;
     if (this.masterHost !== null) {
-      this.host.log('notice', 'Connection with master lost.');
+      this.host.log('warning', 'Connection with master lost.');
       this.host.log('notice', 'Caching the disconnected master state.');
       this.state = 'connect';
       this.downSinceMs = this.host.nowMs();
