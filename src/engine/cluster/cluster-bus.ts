@@ -17,6 +17,8 @@ import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent } from './f
 
 /** Failure reports stay valid this many node timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
 const FAIL_REPORT_VALIDITY_MULT = 2;
+/** A master must have had no working replica for this long before another master's replica moves to it. */
+const CLUSTER_SLAVE_MIGRATION_DELAY_MS = 5000;
 /** A failed master with slots is cleared after this many node timeouts without a failover (CLUSTER_FAIL_UNDO_TIME_MULT). */
 const FAIL_UNDO_TIME_MULT = 2;
 
@@ -62,6 +64,8 @@ export type BusEvent =
   | { type: 'slot-change'; change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node'; slots: number[]; node: string | null }
   | { type: 'bus-sent'; msg: MessageType; to: string }
   | { type: 'bus-received'; msg: MessageType; from: string }
+  /** This replica moved from a master with replicas to spare to an orphaned one (cluster-migration-barrier). */
+  | { type: 'replica-migrated'; from: string; to: string }
   | FailoverEvent;
 
 export class ClusterBus {
@@ -145,9 +149,9 @@ export class ClusterBus {
       // clusterCloseAllSlots: a replica neither migrates nor imports.
       this.state.migratingTo.clear();
       this.state.importingFrom.clear();
-    } else if (me.replicaOf) removeReplica(me.replicaOf, me);
+    } else if (me.replicaOf) me.replicaOf.removeReplica(me);
     me.replicaOf = n;
-    if (!n.replicas.includes(me)) n.replicas.push(me);
+    n.addReplica(me);
     this.host.replicationSetMaster(n.ip, n.port);
     this.failover.resetManualFailover();
     this.host.note({ type: 'node-flags', node: me.id, flags: me.flagsText() });
@@ -209,8 +213,20 @@ export class ClusterBus {
       if (best) this.sendPing(best, 'ping');
     }
     let updateState = false;
+    const iAmReplica = this.state.myself.flags.has('slave');
+    let orphanedMasters = 0;
+    let maxReplicas = 0;
+    let myMastersReplicas = 0;
     for (const node of this.state.nodes.values()) {
       if (node.flags.mask & (FLAG_BITS.myself | FLAG_BITS.noaddr | FLAG_BITS.handshake)) continue;
+      // Replica migration bookkeeping: masters with slots left without a working replica, and how many working
+      // replicas the best-served master and our own master have.
+      if (iAmReplica && node.isMaster && !node.flags.has('fail')) {
+        const ok = node.nonFailingReplicas();
+        if (ok === 0 && node.numSlots > 0 && node.flags.has('migrate-to')) orphanedMasters++;
+        if (ok > maxReplicas) maxReplicas = ok;
+        if (this.state.myself.replicaOf === node) myMastersReplicas = ok;
+      }
       const pingDelay = now - node.pingSentMs;
       const dataDelay = now - node.dataReceivedMs;
       // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
@@ -238,8 +254,44 @@ export class ClusterBus {
     if (me.flags.has('slave')) {
       this.failover.handleManualFailover();
       this.failover.handleReplicaFailover();
+      // Only worth a look when some master has two working replicas and ours is one of the best served.
+      if (orphanedMasters > 0 && maxReplicas >= 2 && myMastersReplicas === maxReplicas && this.host.config('cluster-allow-replica-migration') === 'yes') {
+        this.handleReplicaMigration(maxReplicas, now);
+      }
     }
     if (updateState) this.host.changed(true);
+  }
+
+  /**
+   * clusterHandleSlaveMigration: a replica of a master with more than cluster-migration-barrier working replicas
+   * moves to a master that has had none for CLUSTER_SLAVE_MIGRATION_DELAY, if among the replicas of the
+   * best-served masters it has the smallest node id (so that, normally, exactly one moves).
+   */
+  private handleReplicaMigration(maxReplicas: number, now: number): void {
+    const me = this.state.myself;
+    const mine = me.replicaOf;
+    if (this.state.state !== 'ok' || mine === null) return;
+    let okReplicas = 0;
+    for (const r of mine.replicas) if (!(r.flags.mask & (FLAG_BITS.fail | FLAG_BITS['fail?']))) okReplicas++;
+    if (okReplicas <= Number(this.host.config('cluster-migration-barrier'))) return;
+    let target: ClusterNode | null = null;
+    let candidate: ClusterNode = me;
+    for (const node of this.state.nodes.values()) {
+      const ok = node.isMaster ? node.nonFailingReplicas() : 0;
+      const orphaned = node.isMaster && !node.flags.has('fail') && node.flags.has('migrate-to') && ok === 0;
+      if (orphaned) {
+        if (target === null && node.numSlots > 0) target = node;
+        if (node.orphanedTimeMs === 0) node.orphanedTimeMs = now;
+      } else {
+        node.orphanedTimeMs = 0;
+      }
+      if (ok === maxReplicas) for (const r of node.replicas) if (r.id < candidate.id) candidate = r;
+    }
+    if (target !== null && candidate === me && now - target.orphanedTimeMs > CLUSTER_SLAVE_MIGRATION_DELAY_MS) {
+      this.host.log('warning', `Migrating to orphaned master ${target.id}`);
+      this.host.note({ type: 'replica-migrated', from: mine.id, to: target.id });
+      this.setMaster(target);
+    }
   }
 
   /**
@@ -498,12 +550,13 @@ export class ClusterBus {
     if (sender.isMaster) {
       for (let j = 0; j < CLUSTER_SLOTS; j++) if (this.state.slots[j] === sender) this.state.delSlot(j);
       sender.flags.delete('master');
+      sender.flags.delete('migrate-to');
       sender.flags.add('slave');
       this.host.changed(true);
     }
     if (master && sender.replicaOf !== master) {
-      if (sender.replicaOf) removeReplica(sender.replicaOf, sender);
-      master.replicas.push(sender);
+      if (sender.replicaOf) sender.replicaOf.removeReplica(sender);
+      master.addReplica(sender);
       sender.replicaOf = master;
       this.host.changed(false);
     }
@@ -512,7 +565,11 @@ export class ClusterBus {
   /** clusterSetNodeAsMaster. */
   private setAsMaster(n: ClusterNode): void {
     if (n.isMaster) return;
-    if (n.replicaOf) removeReplica(n.replicaOf, n);
+    // A promoted replica takes over its old master's role as a migration target.
+    if (n.replicaOf) {
+      n.replicaOf.removeReplica(n);
+      if (!n.isMyself) n.flags.add('migrate-to');
+    }
     n.flags.delete('slave');
     n.flags.add('master');
     n.replicaOf = null;
@@ -664,7 +721,7 @@ export class ClusterBus {
       if (this.state.migratingTo.get(j) === n) this.state.migratingTo.delete(j);
     }
     for (const other of this.state.nodes.values()) other.failReports.delete(n.id);
-    if (n.replicaOf) removeReplica(n.replicaOf, n);
+    if (n.replicaOf) n.replicaOf.removeReplica(n);
     this.state.nodes.delete(n.id);
     this.nodeList = null;
     this.lastInGossip.delete(n);
@@ -676,11 +733,6 @@ export class ClusterBus {
     n.id = id;
     this.state.nodes.set(id, n);
   }
-}
-
-function removeReplica(master: ClusterNode, replica: ClusterNode): void {
-  const i = master.replicas.indexOf(replica);
-  if (i >= 0) master.replicas.splice(i, 1);
 }
 
 function bitSet(bits: Uint8Array, j: number): boolean {

@@ -71,6 +71,8 @@ export class ClusterNode {
   replOffset = 0;
   /** When this member last voted for a replica of this (failed) master: one vote per two node timeouts. */
   votedTimeMs = 0;
+  /** Since when (unix ms) this master has served slots with no working replica left; 0 = it is not orphaned. */
+  orphanedTimeMs = 0;
   hostname = '';
   /** Failure reports: which master said it cannot reach this node, and when (unix ms). */
   readonly failReports = new Map<string, number>();
@@ -102,6 +104,30 @@ export class ClusterNode {
     this.slotsBits = null;
     this.slotsHash = null;
     this.slotRangesCache = null;
+  }
+
+  /**
+   * clusterNodeAddSlave: a master that has (or had) a replica is flagged MIGRATE_TO, a valid target for replica
+   * migration once it has none left.
+   */
+  addReplica(r: ClusterNode): void {
+    if (!this.replicas.includes(r)) this.replicas.push(r);
+    this.flags.add('migrate-to');
+  }
+
+  /** clusterNodeRemoveSlave: a master left with no replica at all is no longer a migration target. */
+  removeReplica(r: ClusterNode): void {
+    const i = this.replicas.indexOf(r);
+    if (i < 0) return;
+    this.replicas.splice(i, 1);
+    if (this.replicas.length === 0) this.flags.delete('migrate-to');
+  }
+
+  /** clusterCountNonFailingSlaves: replicas not flagged FAIL (a PFAIL one still counts). */
+  nonFailingReplicas(): number {
+    let ok = 0;
+    for (const r of this.replicas) if (!r.flags.has('fail')) ok++;
+    return ok;
   }
 
   get isMaster(): boolean {

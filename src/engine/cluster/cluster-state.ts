@@ -70,7 +70,16 @@ export class ClusterState {
     this.slots[slot] = node;
     node.numSlots++;
     node.invalidateSlots();
+    // A master's first slot makes it a replica-migration target when some other master has replicas
+    // (clusterNodeSetSlotBit; redis/redis#3043): a new master should not stay without one.
+    if (node.numSlots === 1 && this.mastersHaveReplicas()) node.flags.add('migrate-to');
     return true;
+  }
+
+  /** clusterMastersHaveSlaves. */
+  private mastersHaveReplicas(): boolean {
+    for (const n of this.nodes.values()) if (!n.flags.has('slave') && n.replicas.length > 0) return true;
+    return false;
   }
 
   /** clusterDelSlot: false when nobody serves it. */

@@ -256,10 +256,7 @@ export class ClusterFailover {
     const me = this.state.myself;
     const old = me.replicaOf;
     if (me.isMaster || old === null) return;
-    if (old) {
-      const i = old.replicas.indexOf(me);
-      if (i >= 0) old.replicas.splice(i, 1);
-    }
+    old.removeReplica(me);
     me.flags.delete('slave');
     me.flags.add('master');
     me.replicaOf = null;

@@ -54,7 +54,7 @@ export function loadClusterConfig(state: ClusterState, text: string): string | n
       const m = state.nodes.get(master);
       if (m) {
         node.replicaOf = m;
-        m.replicas.push(node);
+        m.addReplica(node);
       }
     }
     for (const s of slots) {

@@ -1,0 +1,111 @@
+/**
+ * Replica migration side by side: the same scenario on seven real redis-server 7.0 processes and on seven
+ * cluster-lab-server processes. redis-cli --cluster create makes 3 masters with a replica each, add-node
+ * --cluster-slave gives the first master a second replica, then the only replica of another master is killed
+ * (-9). On both, exactly one replica moves to the orphaned master: the smallest-id replica of the master that
+ * had two, once the orphan has had no working replica for 5 s (CLUSTER_SLAVE_MIGRATION_DELAY).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ROOT, connectResp, freePortPair, killAll, waitPort } from './harness.ts';
+import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+
+const T = 2000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function text(c: RespConnection, ...args: string[]): Promise<string> {
+  const r = (await c.call(args)).reply;
+  if (r.type !== 'bulk' && r.type !== 'verbatim' && r.type !== 'status') throw new Error(`${args.join(' ')}: ${JSON.stringify(r)}`);
+  return r.value;
+}
+
+interface NodeLine {
+  id: string;
+  port: number;
+  master: string | null;
+}
+
+async function nodes(c: RespConnection): Promise<NodeLine[]> {
+  return (await text(c, 'CLUSTER', 'NODES'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => !f[2].includes('fail'))
+    .map((f) => ({ id: f[0], port: Number(f[1].split(':')[1].split('@')[0]), master: f[3] === '-' ? null : f[3] }));
+}
+
+async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Run the scenario on one kind of server; returns whether the expected replica moved, and how long it took. */
+async function scenario(server: 'redis-server' | 'cluster-lab-server'): Promise<{ expectedMoved: boolean; movers: number; ms: number }> {
+  const ports = [...freePortPair(), ...freePortPair(), ...freePortPair(), freePortPair()[0]];
+  const procs: ChildProcess[] = [];
+  const conns = new Map<number, RespConnection>();
+  try {
+    for (const port of ports) {
+      const dir = mkdtempSync(join(tmpdir(), 'migration-'));
+      const args = ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-node-timeout', String(T), '--dir', dir, '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
+      procs.push(server === 'redis-server' ? spawn('redis-server', args, { stdio: 'ignore' }) : spawn(resolve(ROOT, 'bin/cluster-lab-server'), args, { cwd: ROOT, stdio: 'ignore' }));
+    }
+    for (const port of ports) await waitPort(port);
+    for (const port of ports) conns.set(port, await connectResp(port));
+    const cli = (...args: string[]) => execFileSync('redis-cli', args, { encoding: 'utf8', timeout: 60_000 });
+    cli('--cluster', 'create', ...ports.slice(0, 6).map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes');
+    const first = conns.get(ports[0])!;
+    const donor = (await nodes(first)).find((n) => n.port === ports[0])!;
+    await until('cluster ok', async () => (await text(first, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
+    cli('--cluster', 'add-node', `127.0.0.1:${ports[6]}`, `127.0.0.1:${ports[0]}`, '--cluster-slave', '--cluster-master-id', donor.id);
+    // Ready: all seven known to all, every replica synced.
+    await until('seven nodes, replicas synced', async () => {
+      for (const c of conns.values()) {
+        if ((await nodes(c)).length !== 7) return false;
+        const repl = await text(c, 'INFO', 'replication');
+        if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) return false;
+      }
+      return true;
+    });
+    const view = await nodes(first);
+    const donorReplicas = view.filter((n) => n.master === donor.id);
+    expect(donorReplicas).toHaveLength(2);
+    const expected = donorReplicas.reduce((a, b) => (a.id < b.id ? a : b));
+    const orphan = view.find((n) => n.master === null && n.id !== donor.id)!;
+    const victim = view.find((n) => n.master === orphan.id)!;
+    const t0 = performance.now();
+    procs[ports.indexOf(victim.port)].kill('SIGKILL');
+    conns.get(victim.port)!.close();
+    conns.delete(victim.port);
+    await until('a replica migrates', async () => (await nodes(first)).some((n) => n.master === orphan.id && n.id !== victim.id));
+    const ms = performance.now() - t0;
+    await sleep(2000);
+    const after = await nodes(first);
+    const movers = after.filter((n) => n.master === orphan.id && n.id !== victim.id);
+    return { expectedMoved: movers.length === 1 && movers[0].id === expected.id, movers: movers.length, ms };
+  } finally {
+    for (const c of conns.values()) c.close();
+    await killAll(procs);
+  }
+}
+
+describe('replica migration compared with redis-server', () => {
+  it('the smallest-id replica of the master with two moves to the orphaned master, after the 5 s delay, on both', async () => {
+    const real = await scenario('redis-server');
+    const lab = await scenario('cluster-lab-server');
+    console.log(`replica migration, kill -> moved (ms): real ${Math.round(real.ms)}, lab ${Math.round(lab.ms)}`);
+    for (const r of [real, lab]) {
+      expect(r.movers).toBe(1);
+      expect(r.expectedMoved).toBe(true);
+      // FAIL of the dead replica (the node timeout and gossip), then 5 s of orphanhood, then the next cron.
+      expect(r.ms).toBeGreaterThan(T + 5000);
+      expect(r.ms).toBeLessThan(2 * T + 5000 + 2000);
+    }
+  }, 180_000);
+});
