@@ -340,3 +340,58 @@ describe('determinism with faults', () => {
     }
   });
 });
+
+describe('clock step', () => {
+  it('moves the wall clock (TIME, key expiry) while virtual time barely moves; a restart keeps the stepped clock', async () => {
+    const host = standalone();
+    const c = new RespConnection(host.connect('cli', A));
+    const time = async () => {
+      const r = await call(host, c, ['TIME']);
+      if (r.type !== 'array') throw new Error('TIME');
+      return Number(text(r.value[0])) * 1000 + Math.floor(Number(text(r.value[1])) / 1000);
+    };
+    expect(text(await call(host, c, ['SET', 'lock', 'me', 'PX', '30000']))).toBe('OK');
+    const before = await time();
+    const virtualBefore = host.nowUs;
+    host.stepClock(A, 60_000);
+    host.runFor(1_000);
+    const after = await time();
+    expect(after - before).toBeGreaterThanOrEqual(60_000);
+    expect(after - before).toBeLessThan(60_000 + 100);
+    expect((host.nowUs - virtualBefore) / 1000).toBeLessThan(100);
+    // The 30 s lock is gone at once, though only milliseconds of (monotonic) time went by: Redlock's clock problem.
+    expect(await call(host, c, ['GET', 'lock'])).toEqual({ type: 'nil', kind: 'bulk' });
+    // A backward step: keys set now live longer than their TTL says, from the wall clock's point of view.
+    host.stepClock(A, -120_000);
+    host.runFor(1_000);
+    expect((await time()) - after).toBeLessThan(-118_000);
+    host.kill(A);
+    host.restart(A);
+    const c2 = new RespConnection(host.connect('cli-2', A));
+    const r = await call(host, c2, ['TIME']);
+    if (r.type !== 'array') throw new Error('TIME');
+    // 60 s forward, 120 s back: the machine's clock stays 60 s behind across the restart.
+    expect(Number(text(r.value[0])) * 1000 - before).toBeLessThan(-55_000);
+  });
+
+  it('a master whose clock jumps ahead expires the lock key, and its replica loses it too (DEL is replicated)', async () => {
+    const host = new SimHost({ seed: 3, link: { latencyUs: LATENCY } });
+    const B = '127.0.0.1:7001';
+    host.addNode({ address: A });
+    host.addNode({ address: B });
+    const m = new RespConnection(host.connect('m', A));
+    const r = new RespConnection(host.connect('r', B));
+    expect(text(await call(host, r, ['REPLICAOF', '127.0.0.1', '7000']))).toBe('OK');
+    host.runUntilCondition(() => host.node(B).repl.state === 'connected', host.nowUs + 20_000_000);
+    expect(text(await call(host, m, ['SET', 'lock', 'client-1', 'PX', '30000']))).toBe('OK');
+    host.runFor(100_000);
+    expect(text(await call(host, r, ['GET', 'lock']))).toBe('client-1');
+    host.stepClock(A, 31_000);
+    // The master's active expiry finds the key within a cron or two and propagates a DEL.
+    host.runFor(500_000);
+    expect(await call(host, m, ['EXISTS', 'lock'])).toEqual({ type: 'integer', value: 0n });
+    expect(await call(host, r, ['EXISTS', 'lock'])).toEqual({ type: 'integer', value: 0n });
+    // Another client now gets the lock the first one still believes it holds.
+    expect(text(await call(host, m, ['SET', 'lock', 'client-2', 'NX', 'PX', '30000']))).toBe('OK');
+  });
+});

@@ -62,7 +62,7 @@ export class SocketTable {
       return;
     }
     // The node itself handles a resume (its clock); nothing for a socket.
-    if (d.kind === 'resume') return;
+    if (d.kind === 'resume' || d.kind === 'clock') return;
     const out = this.outbound.get((d as { conn?: ConnId }).conn ?? '');
     if (out !== undefined) {
       if (d.kind === 'data') out.input.push({ at: d.at, bytes: d.bytes });

@@ -33,7 +33,13 @@ export type Delivery =
    * The process was stopped (SIGSTOP, a long GC pause) and runs again at `at`: its clock jumps there, and every
    * timer that fell due meanwhile fires once, as ae does after a stall, instead of once per missed period.
    */
-  | { kind: 'resume'; at: TimeUs };
+  | { kind: 'resume'; at: TimeUs }
+  /**
+   * The machine's wall clock was stepped by `stepMs` (an operator, NTP, a VM migration): gettimeofday moves, the
+   * monotonic clock does not. Redis 7.0 reads the wall clock for key expiry, TIME and the cluster's timeouts,
+   * and the monotonic one for its timers.
+   */
+  | { kind: 'clock'; at: TimeUs; stepMs: number };
 
 /**
  * Besides answering clients, a node can open connections of its own (MIGRATE to another node): 'connect' names

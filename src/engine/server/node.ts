@@ -225,6 +225,7 @@ export class RedisNode implements Server {
   advance(untilUs: TimeUs, inbox: readonly Delivery[]): AdvanceResult {
     for (const d of inbox) {
       if (d.kind === 'resume') this.loop.jumpTo(d.at);
+      else if (d.kind === 'clock') this.wallStepMs += d.stepMs;
       else this.sockets.deliver(d);
     }
     this.loop.run(untilUs);
@@ -618,8 +619,12 @@ export class RedisNode implements Server {
     return this.evictor.evictedKeys;
   }
 
+  /** How far the machine's wall clock has been stepped since this process started (see the 'clock' delivery). */
+  private wallStepMs = 0;
+
+  /** The wall clock (mstime): the epoch, plus virtual time, plus any step of the machine's clock. */
   nowMs(): number {
-    return this.epochMs + Math.floor(this.loop.nowUs / 1000);
+    return this.epochMs + this.wallStepMs + Math.floor(this.loop.nowUs / 1000);
   }
 
   startedAtMs(): number {
@@ -627,7 +632,7 @@ export class RedisNode implements Server {
   }
 
   unixTimeUs(): number {
-    return this.epochMs * 1000 + this.loop.nowUs;
+    return (this.epochMs + this.wallStepMs) * 1000 + this.loop.nowUs;
   }
 
   spend(ns: number): void {

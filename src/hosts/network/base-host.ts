@@ -128,7 +128,7 @@ export abstract class BaseHost {
       config,
       seed: this.rng.fork(label).nextUint32(),
       startUs: spec.startUs ?? this.frontier,
-      epochMs: this.epochMs,
+      epochMs: this.epochMs + (this.clockSteps.get(spec.address) ?? 0),
       persistClusterConfig: spec.persistClusterConfig ?? (this.persistClusterConfig && config?.['cluster-enabled'] === 'yes'),
     };
   }
@@ -263,6 +263,29 @@ export abstract class BaseHost {
     this.fault('resume', address, at);
   }
 
+  /** How far each machine's wall clock has been stepped (stepClock); a restarted process starts with it. */
+  private readonly clockSteps = new Map<EndpointId, number>();
+
+  /**
+   * Step the wall clock of the machine under `address` by `deltaMs` (negative: back). The node's timers, which
+   * run on the monotonic clock, do not move; what reads the wall clock does: key expiry, TIME, and, in Redis
+   * 7.0, the cluster bus's ping and failure timeouts. The step outlives a restart of the process.
+   */
+  stepClock(address: EndpointId, deltaMs: number): void {
+    if (!this.next.has(address)) throw new Error(`no node running at ${address}`);
+    this.checkFaultAllowed();
+    const at = this.faultTimeUs();
+    this.clockSteps.set(address, (this.clockSteps.get(address) ?? 0) + deltaMs);
+    const step: Delivery = { kind: 'clock', at, stepMs: deltaMs };
+    const held = this.held.get(address);
+    if (held !== undefined) held.push(step);
+    else {
+      this.released.set(address, [...(this.released.get(address) ?? []), step]);
+      this.wakeups.push({ at, node: address });
+    }
+    this.fault('clock-step', address, at);
+  }
+
   /** What the node at `address` has (or had) on disk. */
   disk(address: EndpointId): NodeDisk {
     const files = new Map<string, Uint8Array>();
@@ -354,7 +377,7 @@ export abstract class BaseHost {
     let outbox = r.outbox;
     const floor = this.notBefore.get(address);
     if (floor !== undefined) {
-      // The first run after a resume replays the timers the pause skipped; nothing left the stopped process.
+      // Nothing leaves a stopped process: the first run after a resume sends at the resume time at the earliest.
       this.notBefore.delete(address);
       outbox = outbox.map((e) => (e.at < floor ? { ...e, at: floor } : e));
     }

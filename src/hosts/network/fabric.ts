@@ -38,7 +38,7 @@ export function ipOf(address: string): string {
 }
 
 /** What can happen to a node's process: kill -9, a new process at the same address, SIGSTOP and SIGCONT. */
-export type FaultKind = 'kill' | 'restart' | 'pause' | 'resume';
+export type FaultKind = 'kill' | 'restart' | 'pause' | 'resume' | 'clock-step';
 
 /** One line of history: what a node observed, a message delivered, or a fault done to a node's process. */
 export type LogEntry =
