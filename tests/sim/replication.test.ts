@@ -110,6 +110,39 @@ describe('replication', () => {
     }
   });
 
+  it('the master reports each REPLCONF ACK (repl-ack): offsets that only grow, a lag that returns to zero', async () => {
+    const host = new SimHost({ seed: 4, link: { latencyUs: 200, jitterUs: 50 }, log: true });
+    const master = host.addNode({ address: MASTER });
+    host.addNode({ address: REPLICA });
+    const m = new RespConnection(host.connect('cli-m', MASTER));
+    const r = new RespConnection(host.connect('cli-r', REPLICA));
+    void r.call(['REPLICAOF', '127.0.0.1', '6379']);
+    host.runFor(7_000_000);
+    // A writer keeps the stream busy for three seconds. For the middle second the replica is stopped (SIGSTOP):
+    // no ACK. For the last second the stream takes 300 ms to reach it: each ACK lacks 300 ms of writes.
+    for (let i = 0; i < 300; i++) {
+      void m.call(['SET', `k${i}`, 'x'.repeat(100)]);
+      if (i === 100) host.pause(REPLICA);
+      if (i === 200) {
+        host.resume(REPLICA);
+        host.fabric.network.setLink(MASTER, REPLICA, host.nowUs, { latencyUs: 300_000 });
+      }
+      host.runFor(10_000);
+    }
+    host.runFor(3_000_000);
+    const acks = host.fabric.log.flatMap((e) => (e.kind === 'node' && e.node === MASTER && e.event.type === 'repl-ack' ? [e.event] : []));
+    expect(acks.length).toBeGreaterThan(5);
+    expect(acks.every((a) => a.replica === '127.0.0.1:6380')).toBe(true);
+    for (let i = 1; i < acks.length; i++) expect(acks[i].offset).toBeGreaterThanOrEqual(acks[i - 1].offset);
+    // About one a second while connected; none while the replica was stopped.
+    const gaps = acks.slice(1).map((a, i) => a.at - acks[i].at);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(900_000);
+    // Behind by about 30 writes of ~140 bytes while the slow link carried the stream; caught up at the end.
+    expect(Math.max(...acks.map((a) => a.lagBytes))).toBeGreaterThan(2_000);
+    expect(acks[acks.length - 1].lagBytes).toBe(0);
+    expect(acks[acks.length - 1].offset).toBe(master.repl.masterReplOffset);
+  });
+
   it('WAIT returns once replicas acknowledge, or the count at the timeout', async () => {
     const { host, m, r, call } = setup(3, { 'repl-diskless-sync-delay': '0' });
     await call(r, 'REPLICAOF', '127.0.0.1', '6379');

@@ -94,6 +94,8 @@ export interface ReplicationHost {
   /** Report writes a failover is throwing away (the lab counts lost writes from these). */
   diverged(replId: string, keptUpTo: number, replicaHad: number, replica: string): void;
   discarded(replId: string, upTo: number, writes: { offset: number; command: string; key: string }[]): void;
+  /** A replica acknowledged `offset` while this master was at `masterOffset`: progress and lag, for the lab. */
+  acked(replica: string, offset: number, masterOffset: number): void;
 }
 
 /** Stats kept in INFO stats. */
@@ -394,6 +396,7 @@ export class Replication {
         if (offset === null) return;
         if (offset > c.replica.ackOffset) c.replica.ackOffset = offset;
         c.replica.ackTimeMs = this.host.nowMs();
+        this.host.acked(this.replicaName(c), offset, this.masterReplOffset);
         if (c.replica.startOnAck) {
           c.replica.startOnAck = false;
           for (const p of c.replica.pending) this.host.writeToClient(c, p);

@@ -38,5 +38,10 @@ export type EngineEvent =
   | { type: 'repl-diverged'; at: TimeUs; replId: string; keptUpTo: number; replicaHad: number; replica: string }
   /** A full resync replaced this node's data: the writes of its own history `replId` it still had in its backlog. */
   | { type: 'repl-discarded'; at: TimeUs; replId: string; upTo: number; writes: { offset: number; command: string; key: string }[] }
+  /**
+   * A replica's REPLCONF ACK reached this master (about once a second per replica, and after each GETACK): how
+   * far it has applied the stream, and how many bytes of it it still lacks.
+   */
+  | { type: 'repl-ack'; at: TimeUs; replica: string; offset: number; lagBytes: number }
   /** The node's replication role or link changed. */
   | { type: 'role'; at: TimeUs; role: 'master' | 'slave'; master: string | null; link: string };

@@ -382,6 +382,7 @@ export class RedisNode implements Server {
       },
       diverged: (replId, keptUpTo, replicaHad, replica) => this.events.push({ type: 'repl-diverged', at: this.loop.nowUs, replId, keptUpTo, replicaHad, replica }),
       discarded: (replId, upTo, writes) => this.events.push({ type: 'repl-discarded', at: this.loop.nowUs, replId, upTo, writes }),
+      acked: (replica, offset, masterOffset) => this.events.push({ type: 'repl-ack', at: this.loop.nowUs, replica, offset, lagBytes: Math.max(0, masterOffset - offset) }),
       unblockWaiting: (c) => {
         this.pendingWrites.add(c);
         this.processInputBuffer(c);
