@@ -1,6 +1,7 @@
 /**
  * SimHost running a cluster that only gossips: N cluster-enabled nodes joined with CLUSTER MEET (node 0 meets
- * all, as redis-cli --cluster create does), slots spread evenly, node timeout 15 s. After the views converge,
+ * all, after giving each a distinct config epoch, as redis-cli --cluster create does), slots spread evenly, node
+ * timeout 15 s. After the views converge,
  * how many virtual seconds the simulation covers per wall-clock second. Sizes from BENCH_CLUSTER_SIZES
  * (default "10,100"; add 1000 for the big run).
  */
@@ -12,6 +13,10 @@ function idleRate(n: number): { rate: number; convergeVirtualS: number; converge
   const host = new SimHost({ seed: 1, link: { latencyUs: 200, jitterUs: 100 }, log: false });
   const addrs = Array.from({ length: n }, (_, i) => `127.0.0.1:${10000 + i}`);
   const nodes = addrs.map((address) => host.addNode({ address, config: { 'cluster-enabled': 'yes', 'cluster-node-timeout': '15000' } }));
+  // As redis-cli --cluster create does: a distinct config epoch per node before the MEETs, so the measured
+  // steady state is gossip, not hundreds of nodes resolving epoch collisions one pair at a time.
+  addrs.forEach((a, i) => void new RespConnection(host.connect(`epoch-${i}`, a)).call(['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)]));
+  host.runFor(10_000);
   const admin = new RespConnection(host.connect('admin', addrs[0]));
   for (let i = 1; i < n; i++) void admin.call(['CLUSTER', 'MEET', '127.0.0.1', String(10000 + i)]);
   const per = Math.floor(16384 / n);
@@ -25,8 +30,8 @@ function idleRate(n: number): { rate: number; convergeVirtualS: number; converge
   host.runUntilCondition(converged, 3_600_000_000);
   const convergeRealS = (performance.now() - t0) / 1000;
   const convergeVirtualS = host.nowUs / 1e6;
-  // Let the first round of epoch collisions settle, then measure steady gossip.
-  host.runFor(5_000_000);
+  // Let the first full round of pings (one node timeout / 2 after the handshakes) pass, then measure steady gossip.
+  host.runFor(10_000_000);
   const span = n >= 1000 ? 2_000_000 : 20_000_000;
   const t1 = performance.now();
   host.runFor(span);
