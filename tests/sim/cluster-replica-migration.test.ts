@@ -83,7 +83,8 @@ describe('replica migration', () => {
   });
 
   it('no migration while the donor would fall to the barrier, nor with cluster-allow-replica-migration no', () => {
-    for (const config of [{ 'cluster-migration-barrier': '2' }, { 'cluster-allow-replica-migration': 'no' }]) {
+    const configs: Record<string, string>[] = [{ 'cluster-migration-barrier': '2' }, { 'cluster-allow-replica-migration': 'no' }];
+    for (const config of configs) {
       const c = buildCluster(3, T, true);
       addSecondReplica(c, 3, config);
       for (const a of c.addrs) c.host.node(a).config.set(Object.keys(config)[0], Object.values(config)[0]);
