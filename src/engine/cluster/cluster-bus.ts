@@ -72,9 +72,8 @@ export class ClusterBus {
   private iteration = 0;
   /** PFAIL nodes counted at the start of clusterCron (stats_pfail_nodes): how many a message gossips about. */
   private statsPfailNodes = 0;
-  /** Gossip dedup: the ping counter when a node was last put in a message (last_in_ping_gossip). */
+  /** Gossip dedup: messages built so far; ClusterNode.lastInPingGossip holds this counter's value at inclusion. */
   private pingsSent = 0;
-  private readonly lastInGossip = new Map<ClusterNode, number>();
   /** The node table as an array for random picks, rebuilt after nodes come or go. */
   private nodeList: ClusterNode[] | null = null;
 
@@ -181,7 +180,8 @@ export class ClusterBus {
     const handshakeTimeout = Math.max(timeout, 1000);
     // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once.
     this.statsPfailNodes = 0;
-    for (const node of [...this.state.nodes.values()]) {
+    // A snapshot: a timed-out handshake is deleted on the way.
+    for (const node of this.nodesArray()) {
       const mask = node.flags.mask;
       if (mask & (FLAG_BITS.myself | FLAG_BITS.noaddr)) continue;
       if (mask & FLAG_BITS['fail?']) this.statsPfailNodes++;
@@ -343,7 +343,7 @@ export class ClusterBus {
   }
 
   private emit(node: ClusterNode | string, msg: BusMessage): void {
-    const to = typeof node === 'string' ? node : `${node.ip}:${node.cport}`;
+    const to = typeof node === 'string' ? node : node.busAddress;
     this.state.countMessage(this.state.sent, msg.type);
     if (this.host.observing) this.host.note({ type: 'bus-sent', msg: msg.type, to });
     this.host.send(to, msg);
@@ -362,14 +362,15 @@ export class ClusterBus {
     let iterations = wanted * 3;
     while (fresh > 0 && gossip.length < wanted && iterations-- > 0) {
       const n = nodes[this.rng.int(nodes.length)];
-      if (n.isMyself || n.flags.has('fail?')) continue;
-      if (n.flags.has('handshake') || n.flags.has('noaddr') || (!n.linkConnected && n.numSlots === 0)) {
+      const mask = n.flags.mask;
+      if (mask & (FLAG_BITS.myself | FLAG_BITS['fail?'])) continue;
+      if (mask & (FLAG_BITS.handshake | FLAG_BITS.noaddr) || (!n.linkConnected && n.numSlots === 0)) {
         fresh--;
         continue;
       }
-      if (this.lastInGossip.get(n) === this.pingsSent) continue;
+      if (n.lastInPingGossip === this.pingsSent) continue;
       gossip.push(this.gossipEntry(n));
-      this.lastInGossip.set(n, this.pingsSent);
+      n.lastInPingGossip = this.pingsSent;
       fresh--;
     }
     // Every PFAIL node, as counted at the start of the last clusterCron (stats_pfail_nodes): a node marked PFAIL
@@ -638,23 +639,29 @@ export class ClusterBus {
 
   /** clusterProcessGossipSection. */
   private processGossip(msg: BusMessage, sender: ClusterNode | undefined): void {
+    const gossip = msg.gossip;
+    if (gossip === undefined || gossip.length === 0) return;
     const now = this.host.nowMs();
-    for (const g of msg.gossip ?? []) {
+    const failingBits = FLAG_BITS.fail | FLAG_BITS['fail?'];
+    const reporter = sender !== undefined && sender.isMaster ? sender : undefined;
+    const myself = this.state.myself;
+    for (const g of gossip) {
       const node = this.state.nodes.get(g.id);
-      const failing = (g.flags & (FLAG_BITS.fail | FLAG_BITS['fail?'])) !== 0;
+      const failing = (g.flags & failingBits) !== 0;
       const noaddr = (g.flags & FLAG_BITS.noaddr) !== 0;
       if (node) {
-        if (sender && sender.isMaster && node !== this.state.myself) {
+        if (reporter !== undefined && node !== myself) {
           if (failing) {
-            node.failReports.set(sender.id, now);
+            node.failReports.set(reporter.id, now);
             this.markNodeAsFailingIfNeeded(node);
-          } else node.failReports.delete(sender.id);
+          } else if (node.failReports.size > 0) node.failReports.delete(reporter.id);
         }
-        if (!failing && node.pingSentMs === 0 && this.failureReportCount(node) === 0) {
+        // (Reports are only counted, and stale ones dropped, when there are any.)
+        if (!failing && node.pingSentMs === 0 && (node.failReports.size === 0 || this.failureReportCount(node) === 0)) {
           const pong = g.pongReceivedS * 1000;
           if (pong <= now + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
         }
-        if ((node.flags.has('fail') || node.flags.has('fail?')) && !noaddr && !failing && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
+        if ((node.flags.mask & failingBits) !== 0 && !noaddr && !failing && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
           node.linkConnected = false;
           node.ip = g.ip;
           node.port = g.port;
@@ -724,7 +731,6 @@ export class ClusterBus {
     if (n.replicaOf) n.replicaOf.removeReplica(n);
     this.state.nodes.delete(n.id);
     this.nodeList = null;
-    this.lastInGossip.delete(n);
     this.host.note({ type: 'node-removed', node: n.id });
   }
 
@@ -732,6 +738,7 @@ export class ClusterBus {
     this.state.nodes.delete(n.id);
     n.id = id;
     this.state.nodes.set(id, n);
+    this.nodeList = null;
   }
 }
 

@@ -83,6 +83,21 @@ export class ClusterNode {
   inboundLinkCtimeMs = 0;
   /** Whether we hold an outbound bus link to it (CLUSTER NODES' link-state). */
   linkConnected = false;
+  /** The value of our ping counter when this node last went into a message's gossip (last_in_ping_gossip). */
+  lastInPingGossip = 0;
+
+  /** "ip:cport", where its bus listens: built once per address, as every message to the node needs it. */
+  get busAddress(): string {
+    if (this.busAddressIp !== this.ip || this.busAddressPort !== this.cport) {
+      this.busAddressIp = this.ip;
+      this.busAddressPort = this.cport;
+      this.busAddressText = `${this.ip}:${this.cport}`;
+    }
+    return this.busAddressText;
+  }
+  private busAddressIp = '';
+  private busAddressPort = -1;
+  private busAddressText = '';
 
   constructor(
     public id: string,

@@ -171,6 +171,24 @@ export class Fabric {
     if (this.keepLog) this.log.push({ kind: 'fault', fault, node, at });
   }
 
+  /** Bus link names and endpoint IPs, built once: every bus message needs them. */
+  private readonly busConns = new Map<EndpointId, Map<EndpointId, string>>();
+  private readonly ips = new Map<EndpointId, string>();
+
+  private busConn(from: EndpointId, to: EndpointId): string {
+    let m = this.busConns.get(from);
+    if (m === undefined) this.busConns.set(from, (m = new Map()));
+    let id = m.get(to);
+    if (id === undefined) m.set(to, (id = `bus:${from}>${to}`));
+    return id;
+  }
+
+  private ipOf(address: EndpointId): string {
+    let ip = this.ips.get(address);
+    if (ip === undefined) this.ips.set(address, (ip = ipOf(address)));
+    return ip;
+  }
+
   /** Route a node's writes. */
   routeEmissions(node: EndpointId, outbox: readonly Emission[]): void {
     for (const e of outbox) {
@@ -181,7 +199,7 @@ export class Fabric {
           this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at);
           continue;
         }
-        this.send({ from: node, to, conn: `bus:${node}>${to}`, kind: 'bus', msg: e.msg, fromIp: ipOf(node), toIp: ipOf(to) }, e.at);
+        this.send({ from: node, to, conn: this.busConn(node, to), kind: 'bus', msg: e.msg, fromIp: this.ipOf(node), toIp: this.ipOf(to) }, e.at);
         this.linkBusPeers(node, to);
         continue;
       }
@@ -259,10 +277,16 @@ export class Fabric {
   send(msg: Omit<InFlight, 'arriveAt' | 'sendAt' | 'senderSeq'>, sendAt: TimeUs): void {
     const seq = (this.senderSeq.get(msg.from) ?? 0) + 1;
     this.senderSeq.set(msg.from, seq);
-    const routed = this.network.route({ from: msg.from, to: msg.to, conn: msg.conn, sendAt, senderSeq: seq });
-    if (routed) {
+    const arriveAt = this.network.arrival(msg.from, msg.to, msg.conn, sendAt, seq);
+    if (arriveAt !== null) {
+      // The message object becomes the in-flight record (callers build a fresh one per send).
+      const m = msg as InFlight;
+      m.sendAt = sendAt;
+      m.senderSeq = seq;
+      m.arriveAt = arriveAt;
       const toLife = this.lives.get(msg.to);
-      this.inflight.push(toLife === undefined ? { ...msg, ...routed } : { ...msg, ...routed, toLife });
+      if (toLife !== undefined) m.toLife = toLife;
+      this.inflight.push(m);
     }
     const rec = this.connections.get(msg.conn);
     if (msg.kind === 'close' && rec && msg.from === rec.client) {

@@ -57,12 +57,17 @@ export class VirtualNetwork {
   private defaults: LinkProfile;
   /** Per directed link "a>b": changes in time order, so a message is routed with the state at its send time. */
   private readonly changes = new Map<string, LinkChange[]>();
-  /** Last arrival per connection and direction ("conn>sender"), to keep each byte stream in order. */
-  private readonly lastArrival = new Map<string, TimeUs>();
+  /** Last arrival per connection and direction (connection, then sender), to keep each byte stream in order. */
+  private readonly lastArrival = new Map<string, Map<EndpointId, TimeUs>>();
+  /** hashString of each sender, which every message's jitter and loss draw start from. */
+  private readonly fromHashes = new Map<EndpointId, number>();
+  /** The link state when no link has a change of its own. */
+  private defaultState: LinkProfile & { blocked: boolean };
 
   constructor(seed: number | string, defaults: Partial<LinkProfile> = {}) {
     this.seedHash = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
     this.defaults = { ...DEFAULT_LINK, ...defaults };
+    this.defaultState = { ...this.defaults, blocked: false };
   }
 
   /** The smallest latency any message can have: the lookahead of the lockstep host. */
@@ -104,27 +109,48 @@ export class VirtualNetwork {
 
   /** Where and when a message arrives, or null if a partition swallows it. */
   route(msg: OutgoingMessage): RoutedMessage | null {
-    const link = this.linkAt(msg.from, msg.to, msg.sendAt);
+    const arriveAt = this.arrival(msg.from, msg.to, msg.conn, msg.sendAt, msg.senderSeq);
+    return arriveAt === null ? null : { ...msg, arriveAt };
+  }
+
+  /**
+   * When a message arrives, or null when a partition drops it: route() without building objects, for the hot
+   * path (a simulated cluster routes every bus message through here).
+   */
+  arrival(from: EndpointId, to: EndpointId, conn: string, sendAt: TimeUs, senderSeq: number): TimeUs | null {
+    const link = this.changes.size === 0 ? this.defaultState : this.linkAt(from, to, sendAt);
     if (link.blocked) return null;
-    const h = this.messageHash(msg);
     let delay = link.latencyUs;
-    if (link.jitterUs > 0) delay += h.jitter % (link.jitterUs + 1);
-    if (link.loss > 0 && h.lossDraw < link.loss) delay += TCP_RTO_MIN_US;
-    const stream = `${msg.conn}>${msg.from}`;
-    const arriveAt = Math.max(this.lastArrival.get(stream) ?? 0, msg.sendAt + delay);
-    this.lastArrival.set(stream, arriveAt);
-    return { ...msg, arriveAt };
+    if (link.jitterUs > 0 || link.loss > 0) {
+      let fromHash = this.fromHashes.get(from);
+      if (fromHash === undefined) this.fromHashes.set(from, (fromHash = hashString(from)));
+      let h = this.seedHash ^ fromHash;
+      h = Math.imul(h ^ senderSeq, 0x9e3779b1) >>> 0;
+      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
+      if (link.jitterUs > 0) delay += h % (link.jitterUs + 1);
+      if (link.loss > 0) {
+        const lossDraw = (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0) / 4294967296;
+        if (lossDraw < link.loss) delay += TCP_RTO_MIN_US;
+      }
+    }
+    // Per connection, per direction (keyed by sender): the last arrival, which later bytes cannot overtake.
+    let byFrom = this.lastArrival.get(conn);
+    if (byFrom === undefined) this.lastArrival.set(conn, (byFrom = new Map()));
+    const arriveAt = Math.max(byFrom.get(from) ?? 0, sendAt + delay);
+    byFrom.set(from, arriveAt);
+    return arriveAt;
   }
 
   /** Forget a closed connection's ordering state. */
-  closeConnection(conn: string, from: EndpointId, to: EndpointId): void {
-    this.lastArrival.delete(`${conn}>${from}`);
-    this.lastArrival.delete(`${conn}>${to}`);
+  closeConnection(conn: string, _from: EndpointId, _to: EndpointId): void {
+    this.lastArrival.delete(conn);
   }
 
   private linkAt(from: EndpointId, to: EndpointId, at: TimeUs): LinkProfile & { blocked: boolean } {
+    const list = this.changes.get(`${from}>${to}`);
+    if (list === undefined) return this.defaultState;
     const state = { ...this.defaults, blocked: false };
-    for (const c of this.changes.get(`${from}>${to}`) ?? []) {
+    for (const c of list) {
       if (c.at > at) break;
       if (c.profile) Object.assign(state, c.profile);
       if (c.blocked !== null) state.blocked = c.blocked;
@@ -140,13 +166,6 @@ export class VirtualNetwork {
     this.changes.set(key, list);
   }
 
-  private messageHash(msg: OutgoingMessage): { jitter: number; lossDraw: number } {
-    let h = this.seedHash ^ hashString(msg.from);
-    h = Math.imul(h ^ msg.senderSeq, 0x9e3779b1) >>> 0;
-    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
-    const h2 = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    return { jitter: h, lossDraw: h2 / 4294967296 };
-  }
 }
 
 /** The total order in which messages are delivered: every host sorts by this. */
