@@ -371,8 +371,10 @@ export abstract class BaseHost {
   }
 
   protected applyResult(address: EndpointId, r: AdvanceResult): void {
-    // Always push: due() may have popped this node's entry even if its time did not change.
-    if (r.nextEventUs !== null) this.wakeups.push({ at: r.nextEventUs, node: address });
+    // The heap needs an entry for the node's next time unless it still holds one: push when the time changed, or
+    // when due() took the node's entry out.
+    const popped = this.wokenUp.delete(address);
+    if (r.nextEventUs !== null && (popped || r.nextEventUs !== this.next.get(address))) this.wakeups.push({ at: r.nextEventUs, node: address });
     this.next.set(address, r.nextEventUs);
     let outbox = r.outbox;
     const floor = this.notBefore.get(address);
@@ -392,15 +394,21 @@ export abstract class BaseHost {
 
   /** Nodes that must run in a step ending at `untilUs`: they have input, or they wake by then. */
   protected due(untilUs: TimeUs, inboxes: Map<EndpointId, unknown>): EndpointId[] {
-    const due = new Set<EndpointId>(inboxes.keys());
+    const due = [...inboxes.keys()];
     for (;;) {
       const at = this.earliestWakeup();
       if (at === null || at > untilUs) break;
-      due.add(this.wakeups.pop()!.node);
+      const node = this.wakeups.pop()!.node;
+      this.wokenUp.add(node);
+      if (!due.includes(node)) due.push(node);
     }
     // Results are applied in the order nodes were added, whatever the order they became due in.
-    return [...due].sort((a, b) => this.orderIndex.get(a)! - this.orderIndex.get(b)!);
+    if (due.length > 1) due.sort((a, b) => this.orderIndex.get(a)! - this.orderIndex.get(b)!);
+    return due;
   }
+
+  /** Nodes whose wake-up entry due() took out of the heap: applyResult puts one back. */
+  private readonly wokenUp = new Set<EndpointId>();
 }
 
 function concatBytes(parts: Uint8Array[]): Uint8Array {
