@@ -70,6 +70,20 @@ describe('event loop', () => {
     expect(loop.nowUs).toBeGreaterThanOrEqual(runs[2]);
   });
 
+  it('an observed loop reports each iteration with the timers it ran (its own list, not a later one)', () => {
+    const sockets = new FakeSockets();
+    const seen: { timers: string[]; fired: number }[] = [];
+    const loop: EventLoop = new EventLoop(0, sockets, {
+      beforeSleep: () => {},
+      onReadable: (fd) => sockets.pending.delete(fd),
+      onIteration: (s) => seen.push({ timers: s.timers, fired: s.fired }),
+    });
+    loop.createTimeEvent(10, 'cron', () => 10);
+    sockets.pending.set(3, 5_000);
+    loop.run(25_000);
+    expect(seen.map((s) => `${s.fired}:${s.timers.join(',')}`)).toEqual(['1:', '0:cron', '0:cron']);
+  });
+
   it('AE_NOMORE deletes a timer', () => {
     const { loop } = makeLoop();
     let n = 0;

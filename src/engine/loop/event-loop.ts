@@ -184,7 +184,8 @@ export class EventLoop {
       if (this.syncWait !== null) break;
       this.hooks.onReadable(fd);
     }
-    this.currentTimers = [];
+    // A fresh list per observed iteration (the event keeps it); unobserved, nothing is collected.
+    if (this.hooks.onIteration) this.currentTimers = [];
     if (this.syncWait === null) this.processTimeEvents();
     this.iteration++;
     this.hooks.onIteration?.({
@@ -199,6 +200,15 @@ export class EventLoop {
 
   /** ae's processTimeEvents: every timer due by now runs once; timers created during this pass wait. */
   private processTimeEvents(): void {
+    // Most iterations are woken by input with no timer due: find that out without building anything.
+    let anyDue = false;
+    for (const t of this.timers) {
+      if (t.whenUs <= this.nowUs || t.deleted) {
+        anyDue = true;
+        break;
+      }
+    }
+    if (!anyDue) return;
     const maxId = this.nextTimerId - 1;
     this.timers = this.timers.filter((t) => !t.deleted);
     // New timers go to the head of ae's list, so a pass meets them newest first; keep that order.
@@ -207,7 +217,7 @@ export class EventLoop {
       .sort((a, b) => b.id - a.id);
     for (const t of due) {
       if (t.deleted) continue;
-      this.currentTimers.push(t.name);
+      if (this.hooks.onIteration) this.currentTimers.push(t.name);
       const next = t.proc();
       if (next === AE_NOMORE) t.deleted = true;
       else t.whenUs = this.nowUs + Math.round(next * 1000);

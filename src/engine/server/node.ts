@@ -61,6 +61,8 @@ export interface NodeOptions {
   observeCommands?: boolean;
   /** Emit an event per bus message and cluster change (the UI's gossip view wants them). */
   observeCluster?: boolean;
+  /** Emit a `loop` event per event-loop iteration (the loop inspector wants them; a 100-node run does not). */
+  observeLoop?: boolean;
   /** The host keeps nodes.conf (TcpHost writes it to a file): emit its text whenever Redis would save it. */
   persistClusterConfig?: boolean;
   /** nodes.conf as the host found it at startup (a restart): the node resumes that view and identity. */
@@ -209,7 +211,7 @@ export class RedisNode implements Server {
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
       onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.repl.ownsLink(fd) ? this.readMasterLink(fd) : this.readQueryFromClient(fd)),
-      onIteration: (s) => this.onIteration(s),
+      onIteration: opts.observeLoop ? (s) => this.onIteration(s) : undefined,
     }, opts.multiplexer ?? 'epoll');
     this.outbound = new OutboundConnections(this.address, this.sockets, (e) => this.outbox.push(e), () => this.loop.nowUs);
     this.persistence = new Persistence(this.persistenceHost());
