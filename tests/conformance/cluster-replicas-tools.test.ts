@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Cluster } from 'ioredis';
-import { ROOT, connectResp, freePortPair, killAll, waitPort } from './harness.ts';
+import { ROOT, connectResp, freePortPair, killAll, untilClusterReady, waitPort } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 const TIMEOUT_MS = 2000;
@@ -48,18 +48,7 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
     expect(create).toContain('>>> Performing hash slots allocation on 6 nodes...');
     expect(create).toContain('Adding replica');
     expect(create).toContain('[OK] All 16384 slots covered.');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      let ready = true;
-      for (const c of conns) {
-        if (!(await text(c, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) ready = false;
-        const repl = await text(c, 'INFO', 'replication');
-        if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) ready = false;
-      }
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error('cluster not ready');
-      await sleep(200);
-    }
+    await untilClusterReady(conns, 'cluster', 30_000, 200);
     const check = execFileSync('redis-cli', ['--cluster', 'check', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 });
     expect(check).toContain('[OK] All nodes agree about slots configuration.');
     expect(check).toContain('[OK] All 16384 slots covered.');

@@ -14,7 +14,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectResp, freePortPair, killAll, waitPort } from './harness.ts';
+import { connectResp, freePortPair, killAll, untilClusterReady, waitPort } from './harness.ts';
 import { buildCluster, killAndHeal } from '../sim/cluster-fixture.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
@@ -51,19 +51,7 @@ async function realRun(): Promise<number> {
     for (const port of ports) await waitPort(port);
     execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
     for (const port of ports) conns.push(await connectResp(port));
-    // Ready: every node ok, every replica's first sync done (a real master waits 5 s before the snapshot).
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      let ready = true;
-      for (const c of conns) {
-        if (!(await text(c, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) ready = false;
-        const repl = await text(c, 'INFO', 'replication');
-        if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) ready = false;
-      }
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error('real cluster not ready');
-      await sleep(100);
-    }
+    await untilClusterReady(conns, 'real cluster');
     const nodes = (await text(conns[0], 'CLUSTER', 'NODES')).trim().split('\n').map((l) => l.split(' '));
     const victim = nodes.find((f) => f[2].includes('master') && f[1].startsWith(`127.0.0.1:${ports[0]}@`))!;
     const heirId = nodes.find((f) => f[3] === victim[0])![0];

@@ -268,6 +268,32 @@ export function connectResp(port: number): Promise<RespConnection> {
 
 export { waitPort } from '../../src/hosts/tcp/wait-port.ts';
 
+/** The text of a bulk, verbatim or status reply (INFO, CLUSTER INFO, CLUSTER NODES...). */
+async function replyText(c: RespConnection, ...args: string[]): Promise<string> {
+  const r = (await c.call(args)).reply;
+  if (r.type !== 'bulk' && r.type !== 'verbatim' && r.type !== 'status') throw new Error(`${args.join(' ')}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  return r.value;
+}
+
+/**
+ * Wait until every node reports cluster_state:ok and every replica's link to its master is up (a master holds
+ * the first snapshot back for repl-diskless-sync-delay, 5 s), polling every `everyMs`.
+ */
+export async function untilClusterReady(conns: readonly RespConnection[], what: string, ms = 60_000, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let ready = true;
+    for (const c of conns) {
+      if (!(await replyText(c, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) ready = false;
+      const repl = await replyText(c, 'INFO', 'replication');
+      if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) ready = false;
+    }
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 /**
  * A redis-server and a cluster-lab-server started for a describe block, each with one RESP connection:
  * call inside describe(); the fields are filled by the time the tests run.

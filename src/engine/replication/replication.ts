@@ -25,7 +25,7 @@ import { loadRdb, saveRdb, type RdbAux } from '../persistence/rdb-file.ts';
 import type { RdbLoadOptions, RdbSaveOptions } from '../persistence/rdb-object.ts';
 import { RdbFormatError } from '../persistence/rdb-io.ts';
 import { COST_NS } from '../loop/cost-model.ts';
-import { byteStringToBytes, bytesToByteString } from '../types/bytes.ts';
+import { byteStringToBytes, bytesToByteString, concatBytes } from '../types/bytes.ts';
 import { RequestParser } from '../resp/request-parser.ts';
 
 /** server.repl_state on a replica. */
@@ -782,14 +782,14 @@ export class Replication {
       t.read += take;
       link.buf = link.buf.subarray(take);
       if (t.read < t.size) return false;
-      this.loadPayload(concatAll(t.parts));
+      this.loadPayload(concatBytes(t.parts));
       return true;
     }
     // Diskless: the payload ends with the 40-byte mark.
     t.parts.push(link.buf);
     t.read += link.buf.length;
     link.buf = new Uint8Array(0);
-    const all = concatAll(t.parts);
+    const all = concatBytes(t.parts);
     t.parts = [all];
     if (all.length < EOF_MARK_SIZE || bytesToByteString(all.subarray(all.length - EOF_MARK_SIZE)) !== t.eofMark) return false;
     this.loadPayload(all.subarray(0, all.length - EOF_MARK_SIZE));
@@ -934,15 +934,3 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -6,6 +6,7 @@
  */
 import type { TimeUs } from '../../engine/types/time.ts';
 import type { Delivery } from '../../engine/net/wire.ts';
+import { concatBytes } from '../../engine/types/bytes.ts';
 import { Prng } from '../../engine/random/prng.ts';
 import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
 import type { FileOp } from '../../engine/net/wire.ts';
@@ -409,17 +410,4 @@ export abstract class BaseHost {
 
   /** Nodes whose wake-up entry due() took out of the heap: applyResult puts one back. */
   private readonly wokenUp = new Set<EndpointId>();
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
