@@ -4,7 +4,7 @@
  * `redis-cli -c` follows MOVED across them. (Replicas arrive with replication: `--cluster-replicas 0` here.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -77,4 +77,30 @@ describe('redis-cli --cluster against cluster-lab-server', () => {
       expect(execFileSync('redis-cli', ['-c', '-p', String(ports[(i + 2) % 3]), 'GET', `r:${i}`], { encoding: 'utf8' })).toBe(`value-${i}\n`);
     }
   }, 240_000);
+
+  it('--cluster call runs a command on every node; --cluster fix closes a slot left half migrated', () => {
+    // redis-cli colours its headings; the text is what counts here.
+    const plain = (out: string) => out.replace(/\x1b\[[0-9;]*m/g, '');
+    const call = plain(execFileSync('redis-cli', ['--cluster', 'call', `127.0.0.1:${ports[0]}`, 'DBSIZE'], { encoding: 'utf8', timeout: 30_000 }));
+    expect(call).toContain('>>> Calling DBSIZE');
+    for (const port of ports) expect(call).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}: \\d+`));
+    const idOf = (port: number) => execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'MYID'], { encoding: 'utf8' }).trim();
+    // A slot owned by the first node, left MIGRATING there and IMPORTING on the second, as an interrupted reshard leaves it.
+    // The first slot of the first node's first range, from its own CLUSTER NODES line.
+    const slot = execFileSync('redis-cli', ['-p', String(ports[0]), 'CLUSTER', 'NODES'], { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => l.includes('myself'))!
+      .split(' ')[8]
+      .split('-')[0];
+    expect(execFileSync('redis-cli', ['-p', String(ports[0]), 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', idOf(ports[1])], { encoding: 'utf8' }).trim()).toBe('OK');
+    expect(execFileSync('redis-cli', ['-p', String(ports[1]), 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', idOf(ports[0])], { encoding: 'utf8' }).trim()).toBe('OK');
+    const check = spawnSync('redis-cli', ['--cluster', 'check', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 });
+    expect(plain(check.stdout)).toContain(`[WARNING] The following slots are open: ${slot}.`);
+    const fix = plain(execFileSync('redis-cli', ['--cluster', 'fix', `127.0.0.1:${ports[0]}`, '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 }));
+    expect(fix).toContain(`>>> Fixing open slot ${slot}`);
+    const after = plain(execFileSync('redis-cli', ['--cluster', 'check', `127.0.0.1:${ports[0]}`], { encoding: 'utf8', timeout: 30_000 }));
+    expect(after).toContain('[OK] All nodes agree about slots configuration.');
+    expect(after).toContain('[OK] All 16384 slots covered.');
+    expect(after).not.toContain('slots are open');
+  }, 120_000);
 });
