@@ -9,6 +9,7 @@
  */
 import type { ConnId, Delivery } from './wire.ts';
 import type { TimeUs } from '../types/time.ts';
+import { concatBytes } from '../types/bytes.ts';
 
 /** Redis reads client input in chunks of this size (server.h PROTO_IOBUF_LEN). */
 export const PROTO_IOBUF_LEN = 16 * 1024;
@@ -197,14 +198,7 @@ export class SocketTable {
         s.offset = 0;
       }
     }
-    if (parts.length === 1) return { bytes: parts[0] };
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return { bytes: out };
+    return { bytes: parts.length === 0 ? new Uint8Array(0) : concatBytes(parts) };
   }
 
   get(fd: number): SocketState | undefined {

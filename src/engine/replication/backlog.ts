@@ -3,6 +3,8 @@
  * replica that lost its link for a moment asks for what it missed (PSYNC replid offset) instead of a whole new
  * snapshot. Offsets are stream offsets: the first byte ever written is offset 1, as in Redis.
  */
+import { concatBytes } from '../types/bytes.ts';
+
 export class ReplicationBacklog {
   private chunks: Uint8Array[] = [];
   /** Bytes held (repl_backlog_histlen). */
@@ -38,7 +40,6 @@ export class ReplicationBacklog {
   from(offset: number): Uint8Array {
     let skip = offset - this.firstByteOffset;
     const parts: Uint8Array[] = [];
-    let total = 0;
     for (const c of this.chunks) {
       if (skip >= c.length) {
         skip -= c.length;
@@ -47,14 +48,7 @@ export class ReplicationBacklog {
       const part = skip > 0 ? c.subarray(skip) : c;
       skip = 0;
       parts.push(part);
-      total += part.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return parts.length === 0 ? new Uint8Array(0) : concatBytes(parts);
   }
 }
