@@ -110,6 +110,24 @@ export interface NodeStats {
   cronLoops: number;
 }
 
+/** The error a protected-mode server writes to a client from outside the loopback interface, then closes. */
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to ' +
+  "Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET " +
+  "protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however " +
+  'MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
+  "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it " +
+  "with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to " +
+  'do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** islocalClient: a peer "ip:port" on 127.0.0.1 or ::1. */
+function isLoopbackPeer(peer: string): boolean {
+  const ip = peer.slice(0, peer.lastIndexOf(':'));
+  return ip === '127.0.0.1' || ip === '::1';
+}
+
 export class RedisNode implements Server {
   readonly address: string;
   readonly config: ServerConfig;
@@ -881,7 +899,6 @@ export class RedisNode implements Server {
         protoMaxBulkLen: this.config.protoMaxBulkLen,
         authenticated: this.config.requirepass === '',
       });
-      this.stats.totalConnectionsReceived++;
       c.reply.onError = (message) => this.stats.error(message);
       if (this.loop.multiplexer === 'select' && s.fd >= FD_SETSIZE) {
         // aeCreateFileEvent fails for a descriptor select cannot watch: Redis logs "Error registering fd event
@@ -890,13 +907,23 @@ export class RedisNode implements Server {
         this.freeClient(c, 'rejected');
         continue;
       }
-      if (this.clients.size >= this.config.maxclients) {
-        // acceptCommonHandler writes the error straight to the socket, without the reply buffer.
+      // acceptCommonHandler's admission control: in cluster mode each other node's two bus links count too.
+      const busLinks = this.cluster !== null ? (this.cluster.nodes.size - 1) * 2 : 0;
+      if (this.clients.size + busLinks >= this.config.maxclients) {
+        // Written straight to the socket, without the reply buffer.
         this.stats.rejectedConnections++;
-        this.emitData(c, encodeAscii('-ERR max number of clients reached\r\n'));
+        this.emitData(c, encodeAscii(this.cluster !== null ? '-ERR max number of clients + cluster connections reached\r\n' : '-ERR max number of clients reached\r\n'));
         this.freeClient(c, 'rejected');
         continue;
       }
+      // clientAcceptHandler: protected mode (the default) with no password only lets loopback clients in.
+      if (this.config.get('protected-mode') === 'yes' && this.config.requirepass === '' && !isLoopbackPeer(c.peer)) {
+        this.stats.rejectedConnections++;
+        this.emitData(c, encodeAscii(PROTECTED_MODE_DENIED));
+        this.freeClient(c, 'rejected');
+        continue;
+      }
+      this.stats.totalConnectionsReceived++;
       this.clients.set(c.fd, c);
       this.events.push({ type: 'client-connected', at: this.loop.nowUs, client: c.id, peer: c.peer });
     }
