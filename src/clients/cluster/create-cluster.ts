@@ -70,11 +70,18 @@ export async function createCluster(o: CreateOptions): Promise<void> {
     log(`Adding replica ${o.addresses[r]} to ${o.addresses[master]}`);
   }
   log('Waiting for the cluster to join and the replicas to sync');
+  const masterOf = (r: number) => ids[(r - masters) % masters];
   await until(o, deadline, async () => {
     for (const c of o.conns) {
       if (!(await call(c, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
       const repl = await call(c, 'INFO', 'replication');
       if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) return false;
+      // Every node has heard from every replica since it changed role (its own PINGs say whom it follows):
+      // until then `redis-cli --cluster check` through that node would count a master without its replica.
+      const lines = (await call(c, 'CLUSTER', 'NODES')).split('\n').map((l) => l.split(' '));
+      for (let r = masters; r < o.conns.length; r++) {
+        if (lines.find((f) => f[0] === ids[r])?.[3] !== masterOf(r)) return false;
+      }
     }
     return true;
   });
