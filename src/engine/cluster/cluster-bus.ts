@@ -327,11 +327,6 @@ export class ClusterBus {
       flags: me.flags.mask & (FLAG_BITS.master | FLAG_BITS.slave | FLAG_BITS.nofailover),
       state: this.state.state,
       mflags: this.failover.headerFlags(),
-      // Every message has the same shape (one hidden class for the receiving code), whatever its body.
-      gossip: undefined,
-      fail: undefined,
-      update: undefined,
-      publish: undefined,
     };
   }
 

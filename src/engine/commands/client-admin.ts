@@ -6,7 +6,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { ERR, replyHelp } from './errors.ts';
+import { ERR, replyHelp, subcommandSyntaxError } from './errors.ts';
 import { isKeyword, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
@@ -218,7 +218,7 @@ export const clientAdminCommands: CommandDefinition[] = [
       if (c.argv.length === 4) {
         if (isKeyword(c.argv[3], 'WRITE')) mode = 'write';
         else if (!isKeyword(c.argv[3], 'ALL')) return c.reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
-      } else if (c.argv.length > 4) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLIENT HELP.`);
+      } else if (c.argv.length > 4) return c.reply.error(subcommandSyntaxError(c.argv));
       // getTimeoutFromObjectOrReply in milliseconds: an integer, not negative.
       const ms = parseInt64(c.argv[2]);
       if (ms === null) return c.reply.error('ERR timeout is not an integer or out of range');
@@ -269,7 +269,7 @@ export const clientAdminCommands: CommandDefinition[] = [
     summaryZh: '让一个被阻塞命令挂起的连接立即返回（超时或报错）',
     cost: () => COMMAND_COST_NS.o1,
     handler: (c, server) => {
-      if (c.argv.length > 4) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLIENT HELP.`);
+      if (c.argv.length > 4) return c.reply.error(subcommandSyntaxError(c.argv));
       let asError = false;
       if (c.argv.length === 4) {
         if (isKeyword(c.argv[3], 'ERROR')) asError = true;

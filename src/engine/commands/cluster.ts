@@ -11,7 +11,7 @@ import type { ClusterNode } from '../cluster/cluster-node.ts';
 import { slotRanges } from '../cluster/cluster-state.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../cluster/slots.ts';
 import { clusterGenNodesDescription, clusterGenNodeDescription, genClusterInfoString } from '../cluster/describe.ts';
-import { ERR, arityError, replyHelp } from './errors.ts';
+import { ERR, arityError, replyHelp, subcommandSyntaxError } from './errors.ts';
 import { isKeyword, parseInt64 } from './parse.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
@@ -408,7 +408,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '从本节点的视图中移除一个节点（并在 60 秒内拒绝再认识它）',
     cost: o1,
     handler: clusterOnly((c, server, cluster) => {
-      if (c.argv.length !== 3) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
+      if (c.argv.length !== 3) return c.reply.error(subcommandSyntaxError(c.argv));
       const n = cluster.lookupNode(c.argv[2]);
       if (!n) return c.reply.error(`ERR Unknown node ${c.argv[2]}`);
       if (n === cluster.myself) return c.reply.error("ERR I tried hard but I can't forget myself...");
@@ -424,7 +424,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '让本节点与另一个节点握手，把它加入集群',
     cost: o1,
     handler: clusterOnly((c, server) => {
-      if (c.argv.length > 5) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
+      if (c.argv.length > 5) return c.reply.error(subcommandSyntaxError(c.argv));
       const port = parseInt64(c.argv[3]);
       if (port === null) return c.reply.error(`ERR Invalid TCP base port specified: ${c.argv[3]}`);
       let cport = port + 10000n;
@@ -464,7 +464,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '由副本发起手动故障转移（FORCE：不等主节点；TAKEOVER：不经投票）',
     cost: o1,
     handler: clusterOnly((c, server, cluster) => {
-      if (c.argv.length > 3) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
+      if (c.argv.length > 3) return c.reply.error(subcommandSyntaxError(c.argv));
       let mode: 'default' | 'force' | 'takeover' = 'default';
       if (c.argv.length === 3) {
         const opt = c.argv[2].toLowerCase();
@@ -539,7 +539,7 @@ export const clusterCommands: CommandDefinition[] = [
     summaryZh: '重置本节点的集群状态（SOFT 或 HARD）',
     cost: o1,
     handler: clusterOnly((c, server, cluster) => {
-      if (c.argv.length > 3) return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try CLUSTER HELP.`);
+      if (c.argv.length > 3) return c.reply.error(subcommandSyntaxError(c.argv));
       let hard = false;
       if (c.argv.length === 3) {
         if (isKeyword(c.argv[2], 'HARD')) hard = true;

@@ -3,6 +3,7 @@
  * classic demonstration that one slow command stalls every client), and OBJECT. As in Redis 7.0, DEBUG is
  * refused unless `enable-debug-command` is "yes" (or "local" for loopback clients); processCommand checks that.
  */
+import { subcommandSyntaxError } from './errors.ts';
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
@@ -77,7 +78,7 @@ export const debugCommands: CommandDefinition[] = [
       if (sub !== 'sleep' && REAL_SUBCOMMANDS.has(sub)) {
         return c.reply.error(`ERR 'debug|${sub}' is a Redis 7.0 command that Cluster Lab does not implement yet`);
       }
-      c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try DEBUG HELP.`);
+      c.reply.error(subcommandSyntaxError(c.argv));
     },
   },
 ];

@@ -11,6 +11,14 @@ export function arityError(fullname: string): string {
   return `ERR wrong number of arguments for '${fullname}' command`;
 }
 
+/**
+ * addReplySubcommandSyntaxError: a container's subcommand with arguments it does not take. Redis quotes the
+ * subcommand (at most 128 bytes of it) and names the container in capitals.
+ */
+export function subcommandSyntaxError(argv: readonly string[]): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+}
+
 export function invalidExpireTime(fullname: string): string {
   return `ERR invalid expire time in '${fullname}' command`;
 }

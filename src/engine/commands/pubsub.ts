@@ -3,6 +3,7 @@
  * into subscribers' reply buffers at once and leave with the next beforeSleep, like any reply; in RESP3 they
  * are push frames, in RESP2 plain arrays (which is why a RESP2 subscriber can run only a few commands).
  */
+import { subcommandSyntaxError } from './errors.ts';
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
@@ -110,7 +111,7 @@ export const pubsubCommands: CommandDefinition[] = [
     cost: () => COMMAND_COST_NS.o1,
     handler: (c, server) => {
       if (c.argv.length > 3) {
-        return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try PUBSUB HELP.`);
+        return c.reply.error(subcommandSyntaxError(c.argv));
       }
       const names = [...server.pubsub.channels.keys()].filter((n) => c.argv.length === 2 || globMatch(c.argv[2], n));
       c.reply.arrayHeader(names.length);

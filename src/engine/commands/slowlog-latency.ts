@@ -2,7 +2,7 @@
 import type { CommandDefinition } from './types.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { parseInt64 } from './parse.ts';
-import { replyHelp } from './errors.ts';
+import { replyHelp, subcommandSyntaxError } from './errors.ts';
 
 const SLOWLOG_HELP = [
   'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -53,7 +53,7 @@ export const slowlogLatencyCommands: CommandDefinition[] = [
         if (n === null || n < -1n || n > LONG_MAX) return c.reply.error('ERR count should be greater than or equal to -1');
         count = n === -1n ? Infinity : Number(n);
       } else if (c.argv.length > 3) {
-        return c.reply.error(`ERR unknown subcommand or wrong number of arguments for '${c.argv[1]}'. Try SLOWLOG HELP.`);
+        return c.reply.error(subcommandSyntaxError(c.argv));
       }
       const entries = server.slowlog.entries.slice(0, count);
       c.reply.arrayHeader(entries.length);

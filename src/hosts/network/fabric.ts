@@ -183,7 +183,7 @@ export class Fabric {
     return id;
   }
 
-  private ipOf(address: EndpointId): string {
+  private cachedIp(address: EndpointId): string {
     let ip = this.ips.get(address);
     if (ip === undefined) this.ips.set(address, (ip = ipOf(address)));
     return ip;
@@ -199,7 +199,7 @@ export class Fabric {
           this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at);
           continue;
         }
-        this.send({ from: node, to, conn: this.busConn(node, to), kind: 'bus', msg: e.msg, fromIp: this.ipOf(node), toIp: this.ipOf(to) }, e.at);
+        this.send({ from: node, to, conn: this.busConn(node, to), kind: 'bus', msg: e.msg, fromIp: this.cachedIp(node), toIp: this.cachedIp(to) }, e.at);
         this.linkBusPeers(node, to);
         continue;
       }
@@ -307,7 +307,7 @@ export class Fabric {
       else if (m.kind === 'close' || m.kind === 'refused') {
         rec.handle?.peerClosed();
         this.connections.delete(m.conn);
-        this.network.closeConnection(m.conn, rec.client, rec.node);
+        this.network.closeConnection(m.conn);
       }
     } finally {
       this.clientNowUs = Math.max(previous, m.arriveAt);

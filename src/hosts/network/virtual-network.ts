@@ -142,7 +142,7 @@ export class VirtualNetwork {
   }
 
   /** Forget a closed connection's ordering state. */
-  closeConnection(conn: string, _from: EndpointId, _to: EndpointId): void {
+  closeConnection(conn: string): void {
     this.lastArrival.delete(conn);
   }
 
