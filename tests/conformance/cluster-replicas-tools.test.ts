@@ -13,7 +13,10 @@ import { Cluster } from 'ioredis';
 import { ROOT, connectResp, freePortPair, killAll, untilClusterReady, waitPort } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
-const TIMEOUT_MS = 2000;
+// 5 s, not 2: the handshake of a MEET times out after max(node timeout, 1 s), and six freshly started Node
+// processes on two cores already busy with other test files can take longer than 2 s to answer one; a lost
+// handshake left `redis-cli --cluster create` waiting for a node nobody had met (one CI run).
+const TIMEOUT_MS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cluster-lab-server', () => {
@@ -108,12 +111,19 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
     const newId = (await text(await connectResp(extra[0]), 'CLUSTER', 'MYID'));
     const addReplica = cli('--cluster', 'add-node', `127.0.0.1:${extra[1]}`, `127.0.0.1:${ports[0]}`, '--cluster-slave', '--cluster-master-id', newId);
     expect(addReplica).toContain('[OK] New node added correctly.');
-    await sleep(1000);
+    // del-node sends CLUSTER FORGET to every node: wait until each has heard of the new replica and its master
+    // (gossip and the replica's own PINGs bring it, within about half a node timeout).
+    const replicaId = await text(await connectResp(extra[1]), 'CLUSTER', 'MYID');
+    const knows = async (c: RespConnection) => (await text(c, 'CLUSTER', 'NODES')).split('\n').some((l) => l.startsWith(replicaId) && l.split(' ')[3] === newId);
+    const deadline = Date.now() + 20_000;
+    while (!(await Promise.all(conns.map(knows))).every(Boolean)) {
+      if (Date.now() > deadline) throw new Error('the new replica did not become known to every node');
+      await sleep(200);
+    }
     let check = cli('--cluster', 'check', `127.0.0.1:${ports[0]}`);
     expect(check).toContain('[OK] All nodes agree about slots configuration.');
     expect(check).toContain('[OK] All 16384 slots covered.');
     expect(check).toMatch(/\(\w+\.\.\.\) -> \d+ keys \| 40\d\d slots \| 1 slaves\./);
-    const replicaId = (await text(await connectResp(extra[1]), 'CLUSTER', 'MYID'));
     const del = cli('--cluster', 'del-node', `127.0.0.1:${ports[0]}`, replicaId);
     expect(del).toContain('>>> Sending CLUSTER RESET SOFT to the deleted node.');
     await sleep(1000);
