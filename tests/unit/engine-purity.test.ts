@@ -20,6 +20,8 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\b(fetch|crypto|TextEncoder|TextDecoder|WebSocket|XMLHttpRequest)\b/, 'host APIs'],
 ];
 
+const LUA_VM_MODULE = /^fengari\/src\/[a-z]+\.js$/;
+
 /** Blanks out comments and string/template literal contents, keeping line structure. */
 export function stripCommentsAndStrings(src: string): string {
   let out = '';
@@ -58,6 +60,9 @@ export function findViolations(file: string, src: string): string[] {
   });
   for (const m of src.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)) {
     const spec = m[1];
+    // The one dependency: the Lua VM, module by module, for scripting only. Its wall-clock and random paths
+    // (os, io, math.random, table.sort's random pivot) are never opened or are replaced: see tests/unit/scripting-*.
+    if (LUA_VM_MODULE.test(spec) && file.split(/[\\/]/)[0] === 'scripting') continue;
     if (!spec.startsWith('.')) {
       problems.push(`${file}: imports '${spec}' (the engine imports nothing outside src/engine)`);
       continue;

@@ -40,6 +40,15 @@ export const COST_NS = {
   rdbSavePerByte: 5,
   /** Loading an RDB snapshot on a replica after a full resync, per byte (blocks its event loop, as in Redis). */
   rdbLoadPerByte: 4,
+  /**
+   * One Lua VM instruction. Redis's Lua 5.1 runs roughly 100 million simple instructions a second on a modern
+   * core; a script's virtual time is its instruction count times this (counted in blocks of 1,000 by the hook).
+   */
+  luaInstruction: 10,
+  /** Starting a script run: the run context, the coroutine, KEYS and ARGV. */
+  luaScriptCall: 2_000,
+  /** redis.call's own work around the command: arguments to strings, the reply parsed back into Lua values. */
+  luaRedisCall: 500,
   /** fork(2) of the parent for BGSAVE or a replication snapshot: page-table copy, a fixed part in the lab. */
   fork: 200_000,
 } as const;

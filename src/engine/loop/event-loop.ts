@@ -40,6 +40,11 @@ export interface PollSource {
 
 export interface LoopHooks {
   beforeSleep(): void;
+  /**
+   * beforeSleep while a long command (a busy script) processes events (processEventsWhileBlocked): only the
+   * replies are written; crons and the rest of beforeSleep wait for the command to end.
+   */
+  beforeSleepWhileBlocked?(): void;
   /** A readable descriptor's handler (accept or readQueryFromClient). */
   onReadable(fd: number): void;
   /** Called once per finished iteration, for observation. */
@@ -60,6 +65,14 @@ export interface IterationStats {
 }
 
 type Phase = 'start' | 'poll';
+
+/** A command that runs in steps (see EventLoop.startLongCommand). */
+export interface LongCommand {
+  /** Whether file events should be processed before the next step (the script is past its busy threshold). */
+  wantsEvents(): boolean;
+  /** Runs until the command finishes or yields again. */
+  step(): 'done' | 'yield';
+}
 
 export class EventLoop {
   /** The node's clock. Advances when the node sleeps (to the wake-up time) and when it works (by CPU cost). */
@@ -117,8 +130,27 @@ export class EventLoop {
     if (t) t.deleted = true;
   }
 
+  /** The end of the slice the host is running (run's untilUs): a long command yields to the host past it. */
+  sliceEndUs: TimeUs = 0;
+
+  /**
+   * A command that runs in steps (a Lua script, which yields from its instruction-count hook). Until it finishes
+   * the loop runs nothing but its steps and, when a step asks for it, file events only (processEventsWhileBlocked):
+   * no timer fires, as in Redis while a script runs.
+   */
+  private longCommand: LongCommand | null = null;
+
+  startLongCommand(job: LongCommand): void {
+    this.longCommand = job;
+  }
+
+  get inLongCommand(): boolean {
+    return this.longCommand !== null;
+  }
+
   /** When the loop next has something to do, given the input delivered so far; null = blocked forever. */
   nextEventUs(): TimeUs | null {
+    if (this.longCommand !== null) return this.nowUs;
     if (this.syncWait !== null) {
       const ready = this.syncWait.readyAt();
       return Math.max(this.nowUs, ready !== null && ready < this.syncWait.deadlineUs ? ready : this.syncWait.deadlineUs);
@@ -140,7 +172,15 @@ export class EventLoop {
 
   /** Run iterations until the loop would need input beyond `untilUs`. */
   run(untilUs: TimeUs): void {
+    this.sliceEndUs = untilUs;
     for (;;) {
+      if (this.longCommand !== null) {
+        if (this.nowUs > untilUs) return;
+        const job = this.longCommand;
+        if (job.wantsEvents()) this.processEventsWhileBlocked();
+        if (job.step() === 'done' && this.longCommand === job) this.longCommand = null;
+        continue;
+      }
       if (this.syncWait !== null) {
         const w = this.syncWait;
         const ready = w.readyAt();
@@ -180,13 +220,13 @@ export class EventLoop {
     const fired = this.sockets.readable(wakeUs);
     this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
     for (const fd of fired) {
-      // A handler that blocked the loop (MIGRATE) holds everything else until it is done.
-      if (this.syncWait !== null) break;
+      // A handler that blocked the loop (MIGRATE, a long script) holds everything else until it is done.
+      if (this.syncWait !== null || this.longCommand !== null) break;
       this.hooks.onReadable(fd);
     }
     // A fresh list per observed iteration (the event keeps it); unobserved, nothing is collected.
     if (this.hooks.onIteration) this.currentTimers = [];
-    if (this.syncWait === null) this.processTimeEvents();
+    if (this.syncWait === null && this.longCommand === null) this.processTimeEvents();
     this.iteration++;
     this.hooks.onIteration?.({
       iteration: this.iteration,
@@ -196,6 +236,21 @@ export class EventLoop {
       timers: this.currentTimers,
       endUs: this.nowUs,
     });
+  }
+
+  /**
+   * processEventsWhileBlocked: up to four non-waiting polls, each writing pending replies first and then
+   * serving the descriptors that have input. Time events do not run.
+   */
+  private processEventsWhileBlocked(): void {
+    for (let i = 0; i < 4; i++) {
+      this.hooks.beforeSleepWhileBlocked?.();
+      this.pollWakeUs = this.nowUs;
+      const fired = this.sockets.readable(this.nowUs);
+      this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
+      if (fired.length === 0) break;
+      for (const fd of fired) this.hooks.onReadable(fd);
+    }
   }
 
   /** ae's processTimeEvents: every timer due by now runs once; timers created during this pass wait. */

@@ -135,6 +135,17 @@ export class ReplyWriter {
     }
   }
 
+  /** A big number (RESP3 `(`); RESP2 sees a bulk string (addReplyBigNum). */
+  bigNumber(text: ByteString): void {
+    if (this.resp === 3) {
+      this.byte(40);
+      this.bytes(text);
+      this.crlf();
+    } else {
+      this.bulk(text);
+    }
+  }
+
   /** A verbatim string (RESP3 `=`, format "txt"/"mkd"); RESP2 sees a bulk string. */
   verbatim(value: ByteString, format = 'txt'): void {
     if (this.resp === 3) {

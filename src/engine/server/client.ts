@@ -72,6 +72,11 @@ export class Client {
   monitor = false;
   /** Waiting for its MIGRATE to finish (the whole server waits too); its further input waits. */
   inSyncIo = false;
+  /**
+   * Set while this client's command (a long script) is suspended in the event loop: the steps left of
+   * call(), processCommand and the read handler, run in order when it ends. null otherwise.
+   */
+  suspended: (() => void)[] | null = null;
   /** Held by CLIENT PAUSE: its current command waits in argv until the pause ends (blockPostponeClient). */
   postponed = false;
 

@@ -42,6 +42,7 @@ import { propagatedCommands } from '../replication/propagate.ts';
 import { rdbLoadOptions, rdbSaveOptions } from '../commands/dump-restore.ts';
 import { Persistence } from '../persistence/persistence.ts';
 import { lookupCommand } from '../commands/table.ts';
+import { Scripting, type ScriptingNode } from '../scripting/scripting.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -185,6 +186,10 @@ export class RedisNode implements Server {
    */
   private nextClientId = 3;
   private dirty = 0;
+  /** EVAL scripts, function libraries and the running script. */
+  readonly scripting: Scripting;
+  /** The effects of the running script, held to be wrapped in MULTI/EXEC when there are several. */
+  private scriptEffects: { db: number; argv: readonly string[] }[] | null = null;
   /** Counts blocking waits started, so a finished wait knows whether another one replaced it. */
   private syncWaits = 0;
   private commandsThisIteration = 0;
@@ -226,8 +231,10 @@ export class RedisNode implements Server {
     this.lfu = new LfuTracker(this.rng.fork('lfu'), 10, 1);
     this.config.onChange = (name) => this.configChanged(name);
     this.configChanged('maxmemory');
+    this.scripting = new Scripting(this.scriptingNode());
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
+      beforeSleepWhileBlocked: () => this.writePendingReplies(),
       onReadable: (fd) => (fd === LISTEN_FD ? this.acceptHandler() : fd === BUS_FD ? this.readBus() : this.repl.ownsLink(fd) ? this.readMasterLink(fd) : this.readQueryFromClient(fd)),
       onIteration: opts.observeLoop ? (s) => this.onIteration(s) : undefined,
     }, opts.multiplexer ?? 'epoll');
@@ -312,6 +319,62 @@ export class RedisNode implements Server {
         loader.reply.take();
       },
     };
+  }
+
+  /** What scripting needs from the node (scripts' client, suspension in the loop, effects). */
+  private scriptingNode(): ScriptingNode {
+    return {
+      server: this,
+      newScriptClient: () =>
+        new Client({ id: -2, fd: -1, conn: 'lua', peer: '', now: 0, db: this.dbs[0], protoMaxBulkLen: Number.MAX_SAFE_INTEGER, authenticated: true }),
+      suspend: (c, step, wantsEvents) => {
+        // protectClient: the caller's further input waits; the rest of its command runs when the script ends.
+        c.suspended = [];
+        c.inSyncIo = true;
+        this.loop.startLongCommand({
+          wantsEvents,
+          step: () => {
+            const r = step();
+            if (r === 'done') this.resumeSuspended(c);
+            return r;
+          },
+        });
+      },
+      sliceEndUs: () => this.loop.sliceEndUs,
+      log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
+      beginScriptEffects: () => {
+        this.scriptEffects = [];
+      },
+      endScriptEffects: (_db, replFlags) => {
+        const effects = this.scriptEffects ?? [];
+        this.scriptEffects = null;
+        if (effects.length === 0 || replFlags === 0) return;
+        // Several effects travel as one transaction (unless already inside the caller's MULTI/EXEC).
+        const wrap = effects.length > 1 && this.execDepth === 0;
+        const out = (db: number, argv: readonly string[]): void => {
+          if ((replFlags & 1) !== 0) this.persistence.feed(db, argv);
+          if ((replFlags & 2) !== 0) this.repl.feed(db, argv);
+        };
+        if (this.execDepth > 0 && !this.execPropagated) {
+          this.execPropagated = true;
+          out(effects[0].db, ['MULTI']);
+        }
+        if (wrap) out(effects[0].db, ['MULTI']);
+        for (const e of effects) out(e.db, e.argv);
+        if (wrap) out(effects[effects.length - 1].db, ['EXEC']);
+      },
+    };
+  }
+
+  /** A suspended command's remaining steps, then the client's next commands. */
+  private resumeSuspended(c: Client): void {
+    const tails = c.suspended ?? [];
+    c.suspended = null;
+    c.inSyncIo = false;
+    for (const t of tails) t();
+    if (c.closed) return;
+    this.pendingWrites.add(c);
+    this.processInputBuffer(c);
   }
 
   /** What depends on configuration parameters, re-derived when one changes. */
@@ -453,6 +516,10 @@ export class RedisNode implements Server {
     if (this.repl.isReplica && !this.persistence.aofEnabled) return;
     const commands = propagatedCommands(c, name, argv);
     if (commands.length === 0) return;
+    if (this.scriptEffects !== null) {
+      for (const cmd of commands) this.scriptEffects.push({ db: c.db.id, argv: cmd });
+      return;
+    }
     if (this.execDepth > 0 && !this.execPropagated) {
       this.execPropagated = true;
       this.propagateOut(c.db.id, ['MULTI']);
@@ -985,6 +1052,15 @@ export class RedisNode implements Server {
     const before = c.reply.pendingBytes;
     processCommand(c, this);
     if (c.postponed) return;
+    if (c.suspended !== null) {
+      c.suspended.push(() => this.afterCommand(c, before));
+      return;
+    }
+    this.afterCommand(c, before);
+  }
+
+  /** What follows a command in the read handler: blocked clients, CLIENT REPLY, statistics, output. */
+  private afterCommand(c: Client, before: number): void {
     // resetClient: ASKING holds for one command (for a whole transaction inside MULTI).
     if (c.asking && !c.inMulti && c.lastCommand !== 'asking') c.asking = false;
     if (this.readyKeys.size > 0) this.handleClientsBlockedOnKeys();
@@ -1010,6 +1086,11 @@ export class RedisNode implements Server {
     if (this.pause !== null && this.nowMs() >= this.pause.untilMs) this.unpauseClients();
     this.handleBlockedClientsTimeout();
     this.repl.beforeSleep();
+    this.writePendingReplies();
+  }
+
+  /** The end of beforeSleep, and all of it while a busy script processes events: the AOF, then the replies. */
+  private writePendingReplies(): void {
     // flushAppendOnlyFile comes before any reply is written: a client never hears OK for a write the AOF lacks.
     this.persistence.flushAof();
     if (this.pendingWrites.size === 0) return;

@@ -100,6 +100,10 @@ export function processCommand(c: Client, server: Server): void {
   if (repl.isReplica && repl.state !== 'connected' && server.config.get('replica-serve-stale-data') === 'no' && !cmd.flags.has('stale')) {
     return reject(c, server, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
   }
+  // A script past its busy threshold: only commands flagged allow-busy run (SCRIPT KILL, FUNCTION KILL, ...).
+  if (server.scripting.busy && !cmd.flags.has('allow_busy')) {
+    return reject(c, server, cmd, server.scripting.busyError());
+  }
   // CLIENT PAUSE: the command waits, unexecuted, until the pause ends (replicas would not be paused).
   if (server.pauseActive) {
     const mayWrite = cmd.mayReplicate || (cmd.name === 'exec' && c.queued.some((q) => q.spec.mayReplicate));
@@ -117,7 +121,8 @@ export function processCommand(c: Client, server: Server): void {
   }
   call(c, server, cmd, argv);
   // processCommand records the stream's end after every executed command, write or not: WAIT waits for it.
-  c.woff = server.repl.masterReplOffset;
+  if (c.suspended !== null) c.suspended.push(() => (c.woff = server.repl.masterReplOffset));
+  else c.woff = server.repl.masterReplOffset;
 }
 
 /**
@@ -137,6 +142,16 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   cmd.handler(c, server);
   if (isExec) server.execEnd(c);
   server.stats.lookups.counting = counting;
+  // A long script yielded to the event loop: the rest of call() runs when it ends.
+  if (c.suspended !== null) {
+    c.suspended.push(() => finishCall(c, server, cmd, argv, startNs, errors, dirtyBefore, isExec));
+    return;
+  }
+  finishCall(c, server, cmd, argv, startNs, errors, dirtyBefore, isExec);
+}
+
+/** The end of call(): propagation, statistics, the slow log, latency, MONITOR. */
+function finishCall(c: Client, server: Server, cmd: CommandSpec, argv: string[], startNs: number, errors: number, dirtyBefore: number, isExec: boolean): void {
   // What changed the data goes to replicas; FLUSHALL/FLUSHDB always do (forceCommandPropagation), and so
   // does PUBLISH outside cluster mode (in a cluster it travels over the bus instead).
   if (!isExec && (server.dirtyCount() > dirtyBefore || FORCE_PROPAGATE.has(cmd.name) || (cmd.name === 'publish' && server.cluster === null))) {

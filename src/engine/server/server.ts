@@ -118,6 +118,7 @@ export interface Server {
   markDirty(count?: number): void;
   /** The client is finished: write what is pending, then close its connection. */
   closeAfterReply(c: Client, reason?: CloseReason): void;
+  readonly scripting: import('../scripting/scripting.ts').Scripting;
 }
 
 /** Why the server closes a client after its pending reply. */

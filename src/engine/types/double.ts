@@ -75,26 +75,31 @@ function exactDigits(x: number): { digits: string; exp10: number } {
 
 /** "%.17g" from the exact binary value, ties to even: "inf", "-inf", "nan", "-0" included. */
 export function formatG17(d: number): string {
+  return formatG(d, PRECISION);
+}
+
+/** printf's "%.<precision>g" from the exact binary value, ties to even (Lua 5.1 prints numbers with "%.14g"). */
+export function formatG(d: number, precision: number): string {
   if (Number.isNaN(d)) return d < 0 ? '-nan' : 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   const sign = d < 0 ? '-' : '';
   let { digits, exp10 } = exactDigits(Math.abs(d));
-  if (digits.length > PRECISION) {
-    let q = BigInt(digits.slice(0, PRECISION));
-    const first = digits[PRECISION];
-    const tailNonZero = /[1-9]/.test(digits.slice(PRECISION + 1));
+  if (digits.length > precision) {
+    let q = BigInt(digits.slice(0, precision));
+    const first = digits[precision];
+    const tailNonZero = /[1-9]/.test(digits.slice(precision + 1));
     if (first > '5' || (first === '5' && (tailNonZero || (q & 1n) === 1n))) q += 1n;
     digits = q.toString();
-    if (digits.length > PRECISION) {
-      digits = digits.slice(0, PRECISION);
+    if (digits.length > precision) {
+      digits = digits.slice(0, precision);
       exp10++;
     }
   }
   digits = digits.replace(/0+$/, '');
   if (digits === '') digits = '0';
-  if (exp10 < -4 || exp10 >= PRECISION) {
+  if (exp10 < -4 || exp10 >= precision) {
     const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const e = Math.abs(exp10);
     return `${sign}${mantissa}e${exp10 < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;

@@ -1,0 +1,291 @@
+/**
+ * The two conversions between Redis replies and Lua values (script_lua.c), with Redis 7.0's rules:
+ *
+ * - A command's reply, as RESP2 or RESP3 bytes (the script client's protocol, redis.setresp), becomes a Lua
+ *   value: integers become numbers, bulk strings strings, RESP2 nulls `false`, RESP3's null `nil`, a status
+ *   `{ok=...}`, an error `{err=...}`, and RESP3's map, set, double, big number and verbatim string become
+ *   tables with one field naming the type.
+ * - A script's return value becomes the caller's reply: numbers truncated to integers, strings as bulk, `true`
+ *   as 1 and `false` as a null (or RESP3 booleans when the script chose RESP3), tables as arrays stopping at
+ *   the first nil, unless they carry an `err`, `ok`, `double`, `big_number`, `verbatim_string`, `map` or `set`
+ *   field.
+ */
+import { lua, luaBytes, pushString, toByteString, getField, LUA_TBOOLEAN, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, type LuaState } from './lua-api.ts';
+import type { Reply } from '../resp/reply-parser.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
+import { formatDouble17g } from '../types/double.ts';
+
+/** luaPushErrorBuff: `{err="CODE message"}`, the code ERR when the text has none, CR and LF trimmed. */
+export function pushErrorTable(L: LuaState, text: string): void {
+  let code = 'ERR';
+  let msg = text;
+  if (text.startsWith('-')) {
+    const space = text.indexOf(' ');
+    if (space < 0) msg = text.slice(1);
+    else {
+      code = text.slice(1, space);
+      msg = text.slice(space + 1);
+    }
+  }
+  msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  lua.lua_createtable(L, 0, 1);
+  pushString(L, `${code} ${msg}`);
+  lua.lua_setfield(L, -2, luaBytes('err'));
+}
+
+/** redisProtocolToLuaType: one parsed reply onto the Lua stack. */
+export function pushReply(L: LuaState, r: Reply): void {
+  lua.lua_checkstack(L, 4);
+  switch (r.type) {
+    case 'integer':
+      lua.lua_pushnumber(L, Number(r.value));
+      return;
+    case 'bulk':
+      pushString(L, r.value);
+      return;
+    case 'nil':
+      if (r.kind === 'null') lua.lua_pushnil(L);
+      else lua.lua_pushboolean(L, false);
+      return;
+    case 'status':
+      lua.lua_createtable(L, 0, 1);
+      pushString(L, r.value);
+      lua.lua_setfield(L, -2, luaBytes('ok'));
+      return;
+    case 'error':
+      pushErrorTable(L, `-${r.value}`);
+      lua.lua_pushboolean(L, true);
+      lua.lua_setfield(L, -2, luaBytes('ignore_error_stats_update'));
+      return;
+    case 'array':
+    case 'push':
+      lua.lua_createtable(L, r.value.length, 0);
+      for (let i = 0; i < r.value.length; i++) {
+        lua.lua_pushnumber(L, i + 1);
+        pushReply(L, r.value[i]);
+        lua.lua_settable(L, -3);
+      }
+      return;
+    case 'map':
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_createtable(L, 0, r.value.length);
+      for (const [k, v] of r.value) {
+        pushReply(L, k);
+        pushReply(L, v);
+        lua.lua_settable(L, -3);
+      }
+      lua.lua_setfield(L, -2, luaBytes('map'));
+      return;
+    case 'set':
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_createtable(L, 0, r.value.length);
+      for (const v of r.value) {
+        pushReply(L, v);
+        lua.lua_pushboolean(L, true);
+        lua.lua_settable(L, -3);
+      }
+      lua.lua_setfield(L, -2, luaBytes('set'));
+      return;
+    case 'double':
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_pushnumber(L, parseRespDouble(r.value));
+      lua.lua_setfield(L, -2, luaBytes('double'));
+      return;
+    case 'bool':
+      lua.lua_pushboolean(L, r.value);
+      return;
+    case 'bignum':
+      lua.lua_createtable(L, 0, 1);
+      pushString(L, r.value);
+      lua.lua_setfield(L, -2, luaBytes('big_number'));
+      return;
+    case 'verbatim':
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_createtable(L, 0, 2);
+      pushString(L, r.value);
+      lua.lua_setfield(L, -2, luaBytes('string'));
+      pushString(L, r.format);
+      lua.lua_setfield(L, -2, luaBytes('format'));
+      lua.lua_setfield(L, -2, luaBytes('verbatim_string'));
+      return;
+    case 'attribute':
+      pushReply(L, r.reply);
+      return;
+  }
+}
+
+function parseRespDouble(text: string): number {
+  if (text === 'inf') return Infinity;
+  if (text === '-inf') return -Infinity;
+  if (text === 'nan') return NaN;
+  return Number(text);
+}
+
+/** What a failed script's error table held (luaExtractErrorInformation). */
+export interface ScriptErrorInfo {
+  msg: string;
+  source: string | null;
+  line: string | null;
+  ignoreStats: boolean;
+}
+
+/** The error information of the table (or string) at the top of the stack; the value stays. */
+export function errorInfo(L: LuaState): ScriptErrorInfo {
+  const info: ScriptErrorInfo = { msg: '', source: null, line: null, ignoreStats: false };
+  if (lua.lua_type(L, -1) === LUA_TSTRING || lua.lua_type(L, -1) === LUA_TNUMBER) info.msg = `ERR ${toByteString(L, -1)}`;
+  if (lua.lua_type(L, -1) !== LUA_TTABLE) return info;
+  if (fieldString(L, 'err') !== null) info.msg = fieldString(L, 'err') as string;
+  info.source = fieldString(L, 'source');
+  info.line = fieldString(L, 'line');
+  getField(L, -1, 'ignore_error_stats_update');
+  if (lua.lua_type(L, -1) === LUA_TBOOLEAN) info.ignoreStats = lua.lua_toboolean(L, -1);
+  lua.lua_pop(L, 1);
+  return info;
+}
+
+function fieldString(L: LuaState, name: string): string | null {
+  getField(L, -1, name);
+  const t = lua.lua_type(L, -1);
+  const s = t === LUA_TSTRING || t === LUA_TNUMBER ? toByteString(L, -1) : null;
+  lua.lua_pop(L, 1);
+  return s;
+}
+
+/** lua_rawget of a string field of the table at `idx` (pushed). */
+function rawField(L: LuaState, idx: number, name: string): number {
+  pushString(L, name);
+  return lua.lua_rawget(L, idx < 0 ? idx - 1 : idx);
+}
+
+/**
+ * luaReplyToRedisReply: the value at the top of the stack becomes the caller's reply, and is popped. `scriptResp`
+ * is the protocol the script chose with redis.setresp (booleans depend on it).
+ */
+export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (info: ScriptErrorInfo) => void): void {
+  if (!lua.lua_checkstack(L, 4)) {
+    out.error('ERR reached lua stack limit');
+    lua.lua_pop(L, 1);
+    return;
+  }
+  const t = lua.lua_type(L, -1);
+  switch (t) {
+    case LUA_TSTRING:
+      out.bulk(toByteString(L, -1) as string);
+      break;
+    case LUA_TBOOLEAN:
+      if (scriptResp === 2) {
+        if (lua.lua_toboolean(L, -1)) out.integer(1);
+        else out.nullBulk();
+      } else out.boolean(lua.lua_toboolean(L, -1));
+      break;
+    case LUA_TNUMBER:
+      out.integer(truncateToLongLong(lua.lua_tonumber(L, -1)));
+      break;
+    case LUA_TTABLE:
+      writeTable(L, out, scriptResp, onError);
+      return;
+    default:
+      out.nullBulk();
+  }
+  lua.lua_pop(L, 1);
+}
+
+/** C's (long long) cast of a double, for the values a script can return (NaN and out-of-range go to LLONG_MIN as on x86-64). */
+function truncateToLongLong(n: number): number | bigint {
+  if (Number.isNaN(n) || n >= 9223372036854775807 || n < -9223372036854775808) return -9223372036854775808n;
+  const t = Math.trunc(n);
+  return Number.isSafeInteger(t) ? t : BigInt(t);
+}
+
+function writeTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (info: ScriptErrorInfo) => void): void {
+  if (rawField(L, -1, 'err') === LUA_TSTRING) {
+    lua.lua_pop(L, 1);
+    onError(errorInfo(L));
+    lua.lua_pop(L, 1);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'ok') === LUA_TSTRING) {
+    out.status((toByteString(L, -1) as string).replace(/[\r\n]/g, ' '));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'double') === LUA_TNUMBER) {
+    out.double(formatDouble17g(lua.lua_tonumber(L, -1)));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'big_number') === LUA_TSTRING) {
+    out.bigNumber((toByteString(L, -1) as string).replace(/[\r\n]/g, ' '));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'verbatim_string') === LUA_TTABLE) {
+    if (rawField(L, -1, 'format') === LUA_TSTRING) {
+      const format = toByteString(L, -1) as string;
+      if (rawField(L, -2, 'string') === LUA_TSTRING) {
+        out.verbatim(toByteString(L, -1) as string, format.slice(0, 3));
+        lua.lua_pop(L, 4);
+        return;
+      }
+      lua.lua_pop(L, 1);
+    }
+    lua.lua_pop(L, 1);
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'map') === LUA_TTABLE) {
+    let n = 0;
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2)) {
+      n++;
+      lua.lua_pop(L, 1);
+    }
+    out.mapHeader(n);
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2)) {
+      lua.lua_pushvalue(L, -2);
+      writeLuaValue(L, out, scriptResp, onError);
+      writeLuaValue(L, out, scriptResp, onError);
+    }
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, 'set') === LUA_TTABLE) {
+    let n = 0;
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2)) {
+      n++;
+      lua.lua_pop(L, 1);
+    }
+    out.setHeader(n);
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2)) {
+      lua.lua_pop(L, 1);
+      lua.lua_pushvalue(L, -1);
+      writeLuaValue(L, out, scriptResp, onError);
+    }
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  // An array: elements 1, 2, ... up to the first nil.
+  let n = 0;
+  for (;;) {
+    lua.lua_pushnumber(L, n + 1);
+    const ty = lua.lua_rawget(L, -2);
+    lua.lua_pop(L, 1);
+    if (ty === LUA_TNIL) break;
+    n++;
+  }
+  out.arrayHeader(n);
+  for (let j = 1; j <= n; j++) {
+    lua.lua_pushnumber(L, j);
+    lua.lua_rawget(L, -2);
+    writeLuaValue(L, out, scriptResp, onError);
+  }
+  lua.lua_pop(L, 1);
+}
