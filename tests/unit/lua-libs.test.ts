@@ -231,6 +231,10 @@ const CMSGPACK_CASES: Case[] = [
   ["return hex(cmsgpack.pack({1,2,3,a=1})), hex(cmsgpack.pack({10,20,nil,40,x='y'}))", "true \"84010102020303a16101\" \"84010a02140428a178a179\""],
   ["local t = {} t.z = 1 t[2]=2 t[1]=1 return hex(cmsgpack.pack(t))", "true \"8301010202a17a01\""],
   ["local t = {} for i=20,1,-1 do t[i]=i end t.a=1 return hex(cmsgpack.pack(t))", "true \"de00150101020203030404050506060707080809090a0a0b0b0c0c0d0d0e0e0f0f10101111121213131414a16101\""],
+  ["local s = string.rep('\\145', 3000) .. '\\1' local t = cmsgpack.unpack(s) return type(t)", "true \"table\""],
+  ["local s = string.rep('\\145', 5000) .. '\\1' local t = cmsgpack.unpack(s) return type(t)", "false \"user_script:1: stack overflow (in function mp_decode_to_lua_array)\""],
+  ["local s = string.rep('\\145', 100000) .. '\\1' local t = cmsgpack.unpack(s) return type(t)", "false \"user_script:1: stack overflow (in function mp_decode_to_lua_array)\""],
+  ["local s = string.rep('\\129\\1', 3000) .. '\\1' local t = cmsgpack.unpack(s) return type(t)", "true \"table\""],
 ];
 
 const CJSON_CASES: Case[] = [

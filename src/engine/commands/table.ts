@@ -62,6 +62,9 @@ function docFor(fullname: string): DocEntry | undefined {
   return sub === undefined ? docs[parent] : docs[parent]?.subcommands?.[fullname];
 }
 
+/** Commands flagged CMD_MAY_REPLICATE in Redis 7.0, a flag COMMAND INFO hides on purpose. */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
+
 function buildSpec(def: CommandDefinition): CommandSpec {
   const row = infoByName.get(def.name);
   const doc = docFor(def.name);
@@ -83,7 +86,7 @@ function buildSpec(def: CommandDefinition): CommandSpec {
     isWrite: flags.has('write'),
     isFast: flags.has('fast'),
     noAuth: flags.has('no_auth'),
-    mayReplicate: flags.has('write') || flags.has('may_replicate'),
+    mayReplicate: flags.has('write') || flags.has('may_replicate') || MAY_REPLICATE.has(def.name),
     denyOom: flags.has('denyoom'),
     monitored: !flags.has('admin') && !flags.has('skip_monitor'),
     slowlogged: !flags.has('skip_slowlog'),

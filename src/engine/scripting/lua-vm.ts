@@ -9,7 +9,7 @@
  */
 import {
   lua, lauxlib, lualib, luaBytes, pushString, setField, getField, getGlobal, setGlobal, setFunction, setReadonly, isReadonly,
-  toByteString, raise, raiseMessage, LUA_TTABLE, LUA_TNUMBER, LUA_TSTRING, LUA_REGISTRYINDEX, type LuaState, type LuaCFunction,
+  toByteString, raise, raiseMessage, LUA_TTABLE, LUA_TNUMBER, LUA_TSTRING, LUA_REGISTRYINDEX, LUA_OK, LUA_YIELD, type LuaState, type LuaCFunction,
 } from './lua-api.ts';
 import { adaptTo51 } from './lua51-libs.ts';
 import { pushErrorTable } from './lua-reply.ts';
@@ -38,7 +38,7 @@ const GLOBALS_ALLOWED = new Set([
   'redis', '__redis__err__handler',
   'xpcall', 'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber', 'rawequal', 'collectgarbage',
   'getmetatable', 'rawset', 'pcall', 'coroutine', 'type', '_G', 'select', 'unpack', 'gcinfo', 'pairs', 'rawget',
-  'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error', 'newproxy',
+  'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error',
 ]);
 
 export const LOG_DEBUG = 0;
@@ -258,6 +258,46 @@ export function locateError(L: LuaState, level: number): { source: string; line:
   return { source: String.fromCharCode(...(ar.source as Uint8Array)), line: ar.currentline };
 }
 
+/**
+ * Redis's pcall (luaRedisPcall): Lua's pcall, except that an error table carrying an `err` string (what
+ * redis.call raises) is handed to the script as that string. Written with a continuation so a script inside
+ * pcall can still yield to the event loop.
+ */
+const redisPcall: LuaCFunction = (L) => {
+  lauxlib.luaL_checkany(L, 1);
+  lua.lua_pushboolean(L, true);
+  lua.lua_insert(L, 1);
+  const status = lua.lua_pcallk(L, lua.lua_gettop(L) - 2, lua.LUA_MULTRET, 0, 0, finishPcall);
+  return finishPcall(L, status, 0);
+};
+
+function finishPcall(L: LuaState, status: number, _ctx: number): number {
+  if (status !== LUA_OK && status !== LUA_YIELD) {
+    lua.lua_remove(L, 1);
+    if (lua.lua_type(L, -1) === LUA_TTABLE) {
+      getField(L, -1, 'err');
+      if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+      else lua.lua_pop(L, 1);
+    }
+    lua.lua_pushboolean(L, false);
+    lua.lua_insert(L, 1);
+    return lua.lua_gettop(L);
+  }
+  return lua.lua_gettop(L);
+}
+
+/** Lua 5.1's error: a number message gets the position prefix too (5.3 only prefixes strings). */
+const error51: LuaCFunction = (L) => {
+  const level = lua.lua_isnoneornil(L, 2) ? 1 : Math.trunc(lauxlib.luaL_checknumber(L, 2));
+  lua.lua_settop(L, 1);
+  if (lua.lua_isstring(L, 1) && level > 0) {
+    lauxlib.luaL_where(L, level);
+    lua.lua_pushvalue(L, 1);
+    lua.lua_concat(L, 2);
+  }
+  return raise(L);
+};
+
 /** Opens the libraries Redis loads, in its order, then adapts them to Lua 5.1. */
 function openLibraries(L: LuaState): void {
   const open = (name: string, fn: LuaCFunction): void => {
@@ -270,6 +310,22 @@ function openLibraries(L: LuaState): void {
   open('math', lualib.luaopen_math);
   open('coroutine', lualib.luaopen_coroutine);
   adaptTo51(L);
+  lua.lua_pushcfunction(L, redisPcall);
+  setGlobal(L, 'pcall');
+  lua.lua_pushcfunction(L, error51);
+  setGlobal(L, 'error');
+  getGlobal(L, 'setmetatable');
+  const setmetatable = lua.lua_tocfunction(L, -1) as LuaCFunction;
+  lua.lua_pop(L, 1);
+  lua.lua_pushcfunction(L, (L2: LuaState) => {
+    // Redis's patched lua_setmetatable refuses a read-only table.
+    if (lua.lua_type(L2, 1) === LUA_TTABLE && isReadonly(L2, 1)) {
+      pushString(L2, 'Attempt to modify a readonly table');
+      return raise(L2);
+    }
+    return setmetatable(L2);
+  });
+  setGlobal(L, 'setmetatable');
   openCjson(L);
   openStruct(L);
   openCmsgpack(L);
@@ -355,16 +411,22 @@ export function setProtectedGlobal(L: LuaState, name: string): void {
 // --- Compiling ---------------------------------------------------------------------------------------------------
 
 /**
- * Lua 5.3 accepts operators Lua 5.1 does not know (//, &, |, ~, <<, >>, ::). A 5.1 parser stops at them with
- * "unexpected symbol near" the operator's (second) character; we report the same after fengari accepted the
- * chunk. Strings and comments are skipped; the scan is only run on chunks that compiled.
+ * Lua 5.3 knows operators Lua 5.1 does not (//, &, |, ~, <<, >>, ::). A 5.1 lexer reads them as single
+ * characters its parser then stumbles on. To get 5.1's exact error (which depends on where the parser is:
+ * "unexpected symbol near '&'", "'<eof>' expected near '&'", ...), each character 5.1 would stop at is
+ * replaced by a backquote, which fengari's lexer also returns as a lone token no rule accepts; the error's
+ * backquote is then turned back into the original character. Strings and comments are left alone.
  */
-export function find53Syntax(src: string): { line: number; near: string } | null {
-  let line = 1;
+export function mask53Operators(src: string): { masked: string; first: string } | null {
   const n = src.length;
-  let i = 0;
+  let out: string[] | null = null;
+  let first = '';
+  const mark = (at: number): void => {
+    out ??= src.split('');
+    if (first === '') first = src[at];
+    out[at] = '`';
+  };
   const longBracket = (at: number): number => {
-    // Returns the level of a long bracket opening at `at` ("[[" = 0, "[=[" = 1), or -1.
     if (src[at] !== '[') return -1;
     let j = at + 1;
     while (src[j] === '=') j++;
@@ -372,43 +434,37 @@ export function find53Syntax(src: string): { line: number; near: string } | null
   };
   const skipLong = (at: number, level: number): number => {
     const close = `]${'='.repeat(level)}]`;
-    const end = src.indexOf(close, at);
-    const stop = end < 0 ? n : end + close.length;
-    for (let k = at; k < stop; k++) if (src[k] === '\n') line++;
-    return stop;
+    const end = src.indexOf(close, at + 2 + level);
+    return end < 0 ? n : end + close.length;
   };
+  let i = 0;
   while (i < n) {
     const ch = src[i];
-    if (ch === '\n') {
-      line++;
-      i++;
-    } else if (ch === '-' && src[i + 1] === '-') {
+    const next = src[i + 1];
+    if (ch === '-' && next === '-') {
       const level = longBracket(i + 2);
       if (level >= 0) i = skipLong(i + 2, level);
-      else {
-        while (i < n && src[i] !== '\n') i++;
-      }
+      else while (i < n && src[i] !== '\n') i++;
     } else if (ch === '"' || ch === "'") {
       i++;
-      while (i < n && src[i] !== ch) {
-        if (src[i] === '\\') {
-          if (src[i + 1] === '\n') line++;
-          i++;
-        } else if (src[i] === '\n') break;
-        i++;
-      }
+      while (i < n && src[i] !== ch && src[i] !== '\n') i += src[i] === '\\' ? 2 : 1;
       i++;
     } else if (ch === '[' && longBracket(i) >= 0) {
       i = skipLong(i, longBracket(i));
-    } else if (ch === '/' && src[i + 1] === '/') return { line, near: '/' };
-    else if ((ch === '<' && src[i + 1] === '<') || (ch === '>' && src[i + 1] === '>')) return { line, near: ch };
-    else if (ch === ':' && src[i + 1] === ':') return { line, near: ':' };
-    else if (ch === '&' || ch === '|') return { line, near: ch };
-    else if (ch === '~' && src[i + 1] !== '=') return { line, near: '~' };
-    else if (ch === '<' || ch === '>' || ch === '=' || ch === '~') i += src[i + 1] === '=' ? 2 : 1;
+    } else if ((ch === '/' && next === '/') || (ch === '<' && next === '<') || (ch === '>' && next === '>')) {
+      mark(i + 1);
+      i += 2;
+    } else if (ch === ':' && next === ':') {
+      mark(i);
+      mark(i + 1);
+      i += 2;
+    } else if (ch === '&' || ch === '|' || (ch === '~' && next !== '=')) {
+      mark(i);
+      i++;
+    } else if ((ch === '<' || ch === '>' || ch === '=' || ch === '~') && next === '=') i += 2;
     else i++;
   }
-  return null;
+  return out === null ? null : { masked: (out as string[]).join(''), first };
 }
 
 /**
@@ -416,16 +472,14 @@ export function find53Syntax(src: string): { line: number; near: string } | null
  * as Lua 5.1 words it.
  */
 export function compileChunk(L: LuaState, body: string, chunkname: string): string | null {
-  const status = lauxlib.luaL_loadbuffer(L, luaBytes(body), body.length, luaBytes(chunkname));
+  const masked = mask53Operators(body);
+  const source = masked === null ? body : masked.masked;
+  const status = lauxlib.luaL_loadbuffer(L, luaBytes(source), source.length, luaBytes(chunkname));
   if (status !== 0) {
-    const text = toByteString(L, -1) ?? '';
+    let text = toByteString(L, -1) ?? '';
     lua.lua_pop(L, 1);
+    if (masked !== null) text = text.replace("near '`'", `near '${masked.first}'`);
     return as51ErrorText(text);
-  }
-  const bad = find53Syntax(body);
-  if (bad !== null) {
-    lua.lua_pop(L, 1);
-    return `${chunkname.replace(/^@/, '')}:${bad.line}: unexpected symbol near '${bad.near}'`;
   }
   return null;
 }
@@ -435,7 +489,7 @@ export function compileChunk(L: LuaState, body: string, chunkname: string): stri
  * (a nil value)": the same facts, reordered.
  */
 export function as51ErrorText(text: string): string {
-  return text.replace(/ near <eof>$/, " near '<eof>'").replace(
+  return text.replace(/ near <eof>$/, " near '<eof>'").replace(/: <eof> expected/, ": '<eof>' expected").replace(
     /attempt to ([a-z ]+?) a ([a-z]+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/g,
     (_m, op: string, type: string, kind: string, name: string) => `attempt to ${op} ${kind === 'constant' ? 'field' : kind} '${name}' (a ${type} value)`,
   );

@@ -6,13 +6,16 @@
  * therefore never a blocking call: a `while true do end` leaves the tab, the clock and the other nodes running
  * while this node answers BUSY, exactly as a real one would.
  */
-import { lua, toByteString, LUA_OK, LUA_YIELD, LUA_TTABLE, LUA_TSTRING, LUA_TNUMBER, type LuaState } from './lua-api.ts';
+import { lua, luaBytes, toByteString, LUA_OK, LUA_YIELD, LUA_TTABLE, LUA_TSTRING, LUA_TNUMBER, type LuaState } from './lua-api.ts';
 import { pushErrorTable, writeLuaValue, errorInfo } from './lua-reply.ts';
 import { locateError, as51ErrorText } from './lua-vm.ts';
 import type { Client } from '../server/client.ts';
+import ldebug from 'fengari/src/ldebug.js';
 
 /** Instructions between two hook calls; each call charges this many instructions of virtual CPU. */
 export const HOOK_EVERY = 1000;
+/** LUAI_MAXCALLS of Lua 5.1: nested calls beyond it are a "stack overflow". */
+const MAX_CALLS = 20000;
 /** Redis checks for a busy script every 100,000 instructions (LUA_MASKCOUNT 100000). */
 export const INTERRUPT_EVERY_HOOKS = 100;
 
@@ -125,6 +128,11 @@ export class ScriptRun {
       pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
       lua.lua_error(L);
       return;
+    }
+    // Lua 5.1 stops at LUAI_MAXCALLS (20,000) nested calls; fengari would go on to a million stack slots. Only a
+    // deep stack can hold that many frames, so the walk happens only then.
+    if ((L as unknown as { top: number }).top > MAX_CALLS && lua.lua_getstack(L, MAX_CALLS, new lua.lua_Debug())) {
+      ldebug.luaG_runerror(L, luaBytes('stack overflow'));
     }
     this.hooks++;
     if (this.hooks % INTERRUPT_EVERY_HOOKS === 0 && this.mayYield) {

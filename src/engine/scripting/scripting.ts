@@ -394,7 +394,7 @@ export class Scripting implements RedisLuaHost {
       return 'Can not execute the command on a stale replica';
     }
     const obey = run.caller.isMaster;
-    const mayReplicate = cmd.isWrite || cmd.flags.has('may_replicate');
+    const mayReplicate = cmd.mayReplicate;
     if (run.readOnly && mayReplicate) return 'Write commands are not allowed from read-only scripts.';
     if (cmd.isWrite && !run.writeDirty) {
       if (repl.isReplica && server.config.get('replica-read-only') === 'yes' && !obey) return "-READONLY You can't write against a read only replica.";

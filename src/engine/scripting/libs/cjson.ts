@@ -19,8 +19,10 @@
  * - an object's keys are written in Lua 5.1's order only in part: the keys 5.1 keeps in a table's array part
  *   come first, ascending, as in 5.1; the others follow in fengari's order, where 5.1 uses its hash order
  *   (so objects with one such key, or with keys 1..n and one other, come out the same; arrays always do);
- * - nesting deeper than about 2600 objects (only reachable after raising encode_max_depth) fails somewhat
- *   earlier than in Redis: walking an object takes three stack slots here, two in Lua 5.1;
+ * - nesting is limited to 1000 levels even when encode_max_depth / decode_max_depth are raised (see
+ *   JS_MAX_DEPTH); Redis goes on until Lua's stack runs out (about 4000 objects or 8000 arrays deep), so a
+ *   script that raises the limits and nests deeper than 1000 gets "excessive nesting (1001)" / "Found too
+ *   many nested data structures (1001) ..." here;
  * - hexadecimal numbers in JSON whose value is subnormal may round differently from glibc's strtod;
  * - encode_keep_buffer only changes the value it reports (there is no buffer to keep).
  */
@@ -32,7 +34,7 @@ import {
   checkBytes,
   checkNumber,
   checkStack,
-  forEachPair,
+  pushOrderedKeys,
   lstr,
   pushBytes,
   raise,
@@ -49,6 +51,14 @@ export type { LuaState };
 export const CJSON_NULL: object = Object.freeze({ cjsonNull: true });
 
 const INT_MAX = 2147483647;
+
+/**
+ * The deepest nesting we encode or decode, whatever encode_max_depth / decode_max_depth say: cjson recurses
+ * once per level, and so do we, and JS stacks (which differ between engines) run out long before the 8000
+ * slots of Lua 5.1's stack that bound cjson in Redis. A fixed limit keeps the outcome the same everywhere.
+ * It equals cjson's default depth, so only scripts that raise the depth see it.
+ */
+const JS_MAX_DEPTH = 1000;
 
 /** One library table's settings, with cjson's defaults. */
 interface Config {
@@ -304,10 +314,13 @@ function appendArray(e: Encoder, depth: number, length: number): void {
 function appendObject(e: Encoder, depth: number): void {
   const { L } = e;
   e.out.byte(123);
-  let first = true;
-  forEachPair(L, () => {
-    if (!first) e.out.byte(44);
-    first = false;
+  // The pairs are visited here rather than through a callback: each nesting level costs JS stack frames.
+  const n = pushOrderedKeys(L);
+  for (let i = 1; i <= n; i++) {
+    if (i > 1) e.out.byte(44);
+    lua.lua_rawgeti(L, -1, i);
+    lua.lua_pushvalue(L, -1);
+    lua.lua_rawget(L, -4); // table, keys, key, value
     const keyType = lua.lua_type(L, -2);
     if (keyType === lua.LUA_TNUMBER) {
       e.out.byte(34);
@@ -320,7 +333,9 @@ function appendObject(e: Encoder, depth: number): void {
       encodeError(e, -2, 'table key must be a number or string');
     }
     appendValue(e, depth);
-  });
+    lua.lua_pop(L, 2);
+  }
+  lua.lua_pop(L, 1);
   e.out.byte(125);
 }
 
@@ -336,7 +351,8 @@ function appendValue(e: Encoder, depth: number): void {
       return e.out.text(lua.lua_toboolean(L, -1) ? 'true' : 'false');
     case lua.LUA_TTABLE: {
       const d = depth + 1;
-      if (!(d <= e.cfg.encodeMaxDepth && checkStack(L, 3))) raise(L, `Cannot serialise, excessive nesting (${d})`);
+      const max = Math.min(e.cfg.encodeMaxDepth, JS_MAX_DEPTH);
+      if (!(d <= max && checkStack(L, 3))) raise(L, `Cannot serialise, excessive nesting (${d})`);
       const len = arrayLength(e);
       if (len > 0) appendArray(e, d, len);
       else appendObject(e, d);
@@ -590,7 +606,7 @@ function parseError(p: Parser, expected: string, token: Token): never {
 /** Entering an object or array: within the depth limit and with `slots` stack slots to spare. */
 function descend(p: Parser, slots: number): void {
   p.depth++;
-  if (p.depth <= p.cfg.decodeMaxDepth && checkStack(p.L, slots)) return;
+  if (p.depth <= Math.min(p.cfg.decodeMaxDepth, JS_MAX_DEPTH) && checkStack(p.L, slots)) return;
   raise(p.L, `Found too many nested data structures (${p.depth}) at character ${p.ptr}`);
 }
 

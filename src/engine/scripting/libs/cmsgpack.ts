@@ -247,48 +247,78 @@ class Cursor {
 }
 
 /** A string of `len` bytes starting `skip` bytes past the cursor. */
-function decodeString(L: LuaState, c: Cursor, skip: number, len: number): void {
-  if (!c.need(skip + len)) return;
+function decodeString(L: LuaState, c: Cursor, skip: number, len: number): null {
+  if (!c.need(skip + len)) return null;
   pushBytes(L, c.data.subarray(c.p + skip, c.p + skip + len));
   c.p += skip + len;
+  return null;
 }
 
-/** `len` values into a new table at keys 1..len. */
-function decodeArray(L: LuaState, c: Cursor, len: number): void {
-  lua.lua_newtable(L);
-  needStack(L, 1, 'in function mp_decode_to_lua_array');
-  for (let i = 1; i <= len; i++) {
-    lua.lua_pushnumber(L, i);
-    decodeValue(L, c);
-    if (c.err) return;
-    lua.lua_settable(L, -3);
-  }
+/** An array or map being filled: `left` items (arrays) or pairs (maps) still to come. */
+interface Open {
+  array: boolean;
+  left: number;
+  index: number;
+  /** A map whose key is on the stack, waiting for its value. */
+  haveKey: boolean;
 }
 
-/** `len` key/value pairs into a new table. */
-function decodeMap(L: LuaState, c: Cursor, len: number): void {
-  lua.lua_newtable(L);
-  for (let i = 0; i < len; i++) {
-    decodeValue(L, c);
-    if (c.err) return;
-    decodeValue(L, c);
-    if (c.err) return;
-    lua.lua_settable(L, -3);
-  }
-}
+const TOO_MANY = 'too many return values at once; use unpack_one or unpack_limit instead.';
 
-/** Decodes one value at the cursor and pushes it (or sets c.err). */
+/**
+ * Decodes one value at the cursor and pushes it (or sets c.err). lua-cmsgpack recurses into arrays and maps;
+ * we keep the open containers in a list instead, because JS stack frames run out long before the Lua stack
+ * does. The Lua stack sees the same pushes in the same order (table, index, value; or table, key, value),
+ * so the 5.1 stack limit stops the same inputs ("stack overflow (...)").
+ */
 function decodeValue(L: LuaState, c: Cursor): void {
-  if (!c.need(1)) return;
-  needStack(L, 1, 'too many return values at once; use unpack_one or unpack_limit instead.');
+  const open: Open[] = [];
+  for (;;) {
+    if (!c.need(1)) return;
+    needStack(L, 1, TOO_MANY);
+    const container = decodeItem(L, c);
+    if (c.err) return;
+    if (container) open.push({ ...container, index: 1, haveKey: false });
+    let complete = container === null;
+    // Attach finished values to their containers until the next item is wanted, or the value is whole.
+    for (;;) {
+      const top = open[open.length - 1];
+      if (complete) {
+        if (top === undefined) return;
+        complete = false;
+        if (!top.array && !top.haveKey) {
+          top.haveKey = true;
+          break; // the key is in place: its value comes next
+        }
+        lua.lua_settable(L, -3);
+        top.haveKey = false;
+      }
+      if (top.left === 0) {
+        open.pop();
+        complete = true;
+        continue;
+      }
+      top.left--;
+      if (top.array) lua.lua_pushnumber(L, top.index++);
+      break;
+    }
+  }
+}
+
+/**
+ * The item at the cursor: a scalar is pushed (null returned); an array or map header pushes a new table and
+ * returns its size for the caller to fill. Sets c.err when the data is short or invalid.
+ */
+function decodeItem(L: LuaState, c: Cursor): { array: boolean; left: number } | null {
   const b = c.data[c.p];
   /** Pushes an integer read from `n` bytes after the type byte, signed or not. */
-  const fixed = (n: number, signed: boolean): void => {
-    if (!c.need(1 + n)) return;
+  const fixed = (n: number, signed: boolean): null => {
+    if (!c.need(1 + n)) return null;
     let v = c.uint(1, n);
     if (signed && v >= 2 ** (8 * n - 1)) v -= 2 ** (8 * n);
     lua.lua_pushnumber(L, v);
     c.p += 1 + n;
+    return null;
   };
   switch (b) {
     case 0xcc: return fixed(1, false);
@@ -299,45 +329,45 @@ function decodeValue(L: LuaState, c: Cursor): void {
     case 0xd2: return fixed(4, true);
     case 0xcf: // uint 64 goes through a signed lua_Integer, so values from 2^63 up come out negative
     case 0xd3:
-      if (!c.need(9)) return;
+      if (!c.need(9)) return null;
       lua.lua_pushnumber(L, c.int64());
       c.p += 9;
-      return;
+      return null;
     case 0xc0:
       lua.lua_pushnil(L);
       c.p += 1;
-      return;
+      return null;
     case 0xc2:
     case 0xc3:
       lua.lua_pushboolean(L, b === 0xc3);
       c.p += 1;
-      return;
+      return null;
     case 0xca:
     case 0xcb: {
       const n = b === 0xca ? 4 : 8;
-      if (!c.need(1 + n)) return;
+      if (!c.need(1 + n)) return null;
       const view = new DataView(c.data.buffer, c.data.byteOffset + c.p + 1, n);
       lua.lua_pushnumber(L, n === 4 ? view.getFloat32(0, false) : view.getFloat64(0, false));
       c.p += 1 + n;
-      return;
+      return null;
     }
     case 0xd9:
-      if (!c.need(2)) return;
+      if (!c.need(2)) return null;
       return decodeString(L, c, 2, c.uint(1, 1));
     case 0xda:
-      if (!c.need(3)) return;
+      if (!c.need(3)) return null;
       return decodeString(L, c, 3, c.uint(1, 2));
     case 0xdb:
-      if (!c.need(5)) return;
+      if (!c.need(5)) return null;
       return decodeString(L, c, 5, c.uint(1, 4));
     case 0xdc:
     case 0xde:
-      if (!c.need(3)) return;
-      return decodeContainer(L, c, b === 0xdc, 3, c.uint(1, 2));
+      if (!c.need(3)) return null;
+      return startContainer(L, c, b === 0xdc, 3, c.uint(1, 2));
     case 0xdd:
     case 0xdf:
-      if (!c.need(5)) return;
-      return decodeContainer(L, c, b === 0xdd, 5, c.uint(1, 4));
+      if (!c.need(5)) return null;
+      return startContainer(L, c, b === 0xdd, 5, c.uint(1, 4));
   }
   if ((b & 0x80) === 0) {
     lua.lua_pushnumber(L, b);
@@ -348,18 +378,21 @@ function decodeValue(L: LuaState, c: Cursor): void {
   } else if ((b & 0xe0) === 0xa0) {
     decodeString(L, c, 1, b & 0x1f);
   } else if ((b & 0xf0) === 0x90) {
-    decodeContainer(L, c, true, 1, b & 0x0f);
+    return startContainer(L, c, true, 1, b & 0x0f);
   } else if ((b & 0xf0) === 0x80) {
-    decodeContainer(L, c, false, 1, b & 0x0f);
+    return startContainer(L, c, false, 1, b & 0x0f);
   } else {
     c.err = BADFMT;
   }
+  return null;
 }
 
-function decodeContainer(L: LuaState, c: Cursor, array: boolean, skip: number, len: number): void {
+/** Skips a container header and pushes its (empty) table. */
+function startContainer(L: LuaState, c: Cursor, array: boolean, skip: number, len: number): { array: boolean; left: number } {
   c.p += skip;
-  if (array) decodeArray(L, c, len);
-  else decodeMap(L, c, len);
+  lua.lua_newtable(L);
+  if (array) needStack(L, 1, 'in function mp_decode_to_lua_array');
+  return { array, left: len };
 }
 
 /**

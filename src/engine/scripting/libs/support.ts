@@ -162,16 +162,16 @@ function arrayPartSize(sortedKeys: number[]): number {
 }
 
 /**
- * Visits every pair of the table on top of the stack, the way `lua_next` would in Lua 5.1 as far as we can
- * tell: first the keys that would sit in 5.1's array part (1..n, ascending), then the others in fengari's
- * order. fengari's own order differs for the array part (a table constructor inserts its items last to
- * first), and that is the part a script can most easily see, e.g. in cjson.encode({1, 2, n = 2}).
- * `visit` finds the key at -2 and the value at -1 and must leave the stack as it found it. Uses 3 slots.
+ * Pushes a list (a table 1..n) of the keys of the table on top of the stack, in the order `lua_next` would
+ * visit them in Lua 5.1 as far as we can tell, and returns n: first the keys that would sit in 5.1's array
+ * part (1..size, ascending), then the others in fengari's order. fengari's own order differs for the array
+ * part (a table constructor inserts its items last to first), and that is the part a script can most easily
+ * see, e.g. in cjson.encode({1, 2, n = 2}); for the hash part we cannot do better than fengari's order.
  */
-export function forEachPair(L: LuaState, visit: () => void): void {
+export function pushOrderedKeys(L: LuaState): number {
   const ints: number[] = [];
   let count = 0;
-  lua.lua_createtable(L, 0, 0); // t, keys: every key, in fengari's order
+  lua.lua_createtable(L, 0, 0); // t, all: every key, in fengari's order
   lua.lua_pushnil(L);
   while (lua.lua_next(L, -3)) {
     lua.lua_pop(L, 1);
@@ -182,22 +182,35 @@ export function forEachPair(L: LuaState, visit: () => void): void {
   }
   ints.sort((a, b) => a - b);
   const arraySize = arrayPartSize(ints);
-  const visitKey = (): void => {
-    lua.lua_pushvalue(L, -1);
-    lua.lua_rawget(L, -4);
-    visit();
-    lua.lua_pop(L, 2);
-  };
-  for (const n of ints) {
-    if (n > arraySize) break;
-    lua.lua_pushnumber(L, n);
-    visitKey();
+  lua.lua_createtable(L, count, 0); // t, all, ordered
+  let n = 0;
+  for (const k of ints) {
+    if (k > arraySize) break;
+    lua.lua_pushnumber(L, k);
+    lua.lua_rawseti(L, -2, ++n);
   }
   for (let i = 1; i <= count; i++) {
-    lua.lua_rawgeti(L, -1, i);
-    const n = positiveInteger(L, -1);
-    if (n > 0 && n <= arraySize) lua.lua_pop(L, 1);
-    else visitKey();
+    lua.lua_rawgeti(L, -2, i);
+    const k = positiveInteger(L, -1);
+    if (k > 0 && k <= arraySize) lua.lua_pop(L, 1);
+    else lua.lua_rawseti(L, -2, ++n);
+  }
+  lua.lua_remove(L, -2); // t, ordered
+  return n;
+}
+
+/**
+ * Visits every pair of the table on top of the stack in the order of pushOrderedKeys. `visit` finds the key
+ * at -2 and the value at -1 and must leave the stack as it found it. Uses 3 slots.
+ */
+export function forEachPair(L: LuaState, visit: () => void): void {
+  const n = pushOrderedKeys(L);
+  for (let i = 1; i <= n; i++) {
+    lua.lua_rawgeti(L, -1, i); // t, keys, k
+    lua.lua_pushvalue(L, -1);
+    lua.lua_rawget(L, -4); // t, keys, k, v
+    visit();
+    lua.lua_pop(L, 2);
   }
   lua.lua_pop(L, 1);
 }
