@@ -4,8 +4,8 @@
  * them; FUNCTION DUMP/RESTORE move them between servers as RDB "function2" records (which is how
  * `redis-cli --cluster add-node` copies them to a new node).
  */
-import { lua, lauxlib, toByteString, getField, LUA_TSTRING, LUA_TTABLE, LUA_TFUNCTION, LUA_REGISTRYINDEX, type LuaState } from './lua-api.ts';
-import { createLuaState, compileChunk } from './lua-vm.ts';
+import { lua, lauxlib, luaBytes, toByteString, getField, setField, getGlobal, setReadonly, LUA_TSTRING, LUA_TTABLE, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS, type LuaState } from './lua-api.ts';
+import { createLuaState, compileChunk, protectedGlobalError, protectRecursively } from './lua-vm.ts';
 import { pushErrorTable, errorInfo } from './lua-reply.ts';
 import { SCRIPT_FLAG_NAMES, SCRIPT_FLAG_NO_WRITES } from './script-run.ts';
 import type { Scripting } from './scripting.ts';
@@ -40,6 +40,18 @@ export interface Library {
   functions: Map<string, FunctionInfo>;
 }
 
+const LIBRARY_API = '__library_api__';
+const GLOBALS_API = '__globals_api__';
+const ENV_META = '__env_meta__';
+
+/** luaSetErrorMetatable on the table on top of the stack. */
+function withErrorMetatable(L: LuaState): void {
+  lua.lua_createtable(L, 0, 1);
+  lua.lua_pushcfunction(L, protectedGlobalError);
+  setField(L, -2, '__index');
+  lua.lua_setmetatable(L, -2);
+}
+
 const NAME_RE = /^[A-Za-z0-9_]+$/;
 const BAD_NAME = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
@@ -54,8 +66,54 @@ export class FunctionLibraries {
     this.state = this.newState();
   }
 
+  /**
+   * The functions state (luaEngineInitEngine). Library code and functions see an empty, read-only globals
+   * table whose metatable forwards reads: while FUNCTION LOAD runs a library's top level, to the library API
+   * (redis.register_function, redis.log and the version fields, nothing else); afterwards, to the full globals
+   * a script has. So a library cannot reach redis.call while loading, nor a function register more functions.
+   */
   private newState(): LuaState {
-    return createLuaState(this.scripting, (L) => this.registerFunction(L));
+    const L = createLuaState(this.scripting, true);
+    // The library API.
+    lua.lua_createtable(L, 0, 1);
+    lua.lua_createtable(L, 0, 8);
+    lua.lua_pushcfunction(L, (L2: LuaState) => this.registerFunction(L2));
+    setField(L, -2, 'register_function');
+    getGlobal(L, 'redis');
+    for (const name of ['log', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING', 'REDIS_VERSION', 'REDIS_VERSION_NUM']) {
+      getField(L, -1, name);
+      setField(L, -3, name);
+    }
+    lua.lua_pop(L, 1);
+    withErrorMetatable(L);
+    setField(L, -2, 'redis');
+    withErrorMetatable(L);
+    protectRecursively(L);
+    lua.lua_setfield(L, LUA_REGISTRYINDEX, luaBytes(LIBRARY_API));
+    // The globals as scripts have them.
+    lua.lua_pushglobaltable(L);
+    lua.lua_setfield(L, LUA_REGISTRYINDEX, luaBytes(GLOBALS_API));
+    // The environment code runs in: empty, read-only, reads forwarded by its metatable.
+    lua.lua_createtable(L, 0, 0);
+    lua.lua_createtable(L, 0, 1);
+    lua.lua_getfield(L, LUA_REGISTRYINDEX, luaBytes(GLOBALS_API));
+    setField(L, -2, '__index');
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, LUA_REGISTRYINDEX, luaBytes(ENV_META));
+    lua.lua_setmetatable(L, -2);
+    setReadonly(L, -1, true);
+    lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    return L;
+  }
+
+  /** Points the environment's reads at the library API (during a load) or at the globals. */
+  private forwardGlobalsTo(L: LuaState, api: string): void {
+    lua.lua_getfield(L, LUA_REGISTRYINDEX, luaBytes(ENV_META));
+    setReadonly(L, -1, false);
+    lua.lua_getfield(L, LUA_REGISTRYINDEX, luaBytes(api));
+    setField(L, -2, '__index');
+    setReadonly(L, -1, true);
+    lua.lua_pop(L, 1);
   }
 
   // --- Loading -----------------------------------------------------------------------------------------------------
@@ -73,6 +131,7 @@ export class FunctionLibraries {
     const compileError = compileChunk(L, md.body, '@user_function');
     if (compileError !== null) return { error: `Error compiling function: ${compileError}` };
     this.loading = { lib, startUs: this.scripting.server.nowUs() };
+    this.forwardGlobalsTo(L, LIBRARY_API);
     const hook = (hl: LuaState): void => {
       this.scripting.server.spend(1000 * this.scripting.runHost.instructionNs);
       if (timeout && this.loading !== null && (this.scripting.server.nowUs() - this.loading.startUs) / 1000 > LOAD_TIMEOUT_MS) {
@@ -85,6 +144,7 @@ export class FunctionLibraries {
     const status = lua.lua_pcall(L, 0, 0, 0);
     lua.lua_sethook(L, null, 0, 0);
     this.loading = null;
+    this.forwardGlobalsTo(L, GLOBALS_API);
     if (status !== 0) {
       const info = errorInfo(L);
       lua.lua_pop(L, 1);

@@ -52,13 +52,13 @@ function requireRunning(L: LuaState, host: RedisLuaHost, what: string): void {
   raise(L);
 }
 
-function protectedGlobalError(L: LuaState): number {
+export function protectedGlobalError(L: LuaState): number {
   const name = toByteString(L, -1) ?? '';
   return raiseMessage(L, `Script attempted to access nonexistent global variable '${name}'`);
 }
 
 /** luaSetTableProtectionRecursively: the table at the top of the stack, what it holds, and its metatable. */
-function protectRecursively(L: LuaState): void {
+export function protectRecursively(L: LuaState): void {
   if (isReadonly(L, -1)) return;
   setReadonly(L, -1, true);
   lua.lua_checkstack(L, 2);
@@ -351,8 +351,8 @@ function applyAllowList(L: LuaState): void {
   lua.lua_pop(L, 1);
 }
 
-/** The EVAL state, or the functions state when `registerFunction` is given. */
-export function createLuaState(host: RedisLuaHost, registerFunction?: LuaCFunction): LuaState {
+/** The EVAL state, or (`functions`) the base of the functions state (see functions.ts). */
+export function createLuaState(host: RedisLuaHost, functions = false): LuaState {
   const L = lauxlib.luaL_newstate() as LuaState;
   openLibraries(L);
   redisApi(L, host);
@@ -370,14 +370,9 @@ export function createLuaState(host: RedisLuaHost, registerFunction?: LuaCFuncti
   setGlobal(L, 'getfenv');
   lua.lua_pushcfunction(L, (L2: LuaState) => raiseMessage(L2, "'setfenv' is not supported by the lab's Lua VM (Lua 5.3 has no function environments)"));
   setGlobal(L, 'setfenv');
-  if (registerFunction === undefined) {
+  if (!functions) {
     lua.lua_pushcfunction(L, errHandler);
     setGlobal(L, '__redis__err__handler');
-  } else {
-    // The functions state: libraries register their functions with redis.register_function while they load.
-    getGlobal(L, 'redis');
-    setFunction(L, 'register_function', registerFunction);
-    lua.lua_pop(L, 1);
   }
   applyAllowList(L);
   // The globals: reading a missing one is an error, and the table and all it reaches are read-only.
