@@ -7,6 +7,8 @@ export default defineConfig({
   base: './',
   plugins: [svelte()],
   worker: { format: 'es' },
+  // fengari (the Lua VM) reads an optional configuration from process.env when it loads; browsers have no process.
+  define: { 'process.env.FENGARICONF': 'undefined' },
   // The xterm.js bundle and Redis's command docs make the main chunk about 550 kB; that is expected.
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1200 },
   server: { port: 5173, strictPort: false },

@@ -89,6 +89,17 @@ export class RedisCliSession {
       this.pubsubEnd();
       return;
     }
+    if (this.busy && data.includes('\x03') && this.waiting.length > 0) {
+      // Ctrl-C while redis-cli waits for a reply (a long script, a blocking pop): SIGINT ends the process and
+      // its connection; the server side carries on. Enter starts a new redis-cli.
+      this.out('^C\r\n');
+      this.interrupted = true;
+      const conn = this.conn;
+      this.conn = null;
+      conn?.close?.();
+      for (const w of this.waiting.splice(0)) w.resolve(null);
+      return;
+    }
     if (this.busy) {
       // redis-cli blocks while it waits for a reply; typed keys are read once it returns.
       this.queued += data;
@@ -98,6 +109,8 @@ export class RedisCliSession {
   }
 
   private queued = '';
+  /** Ctrl-C ended the wait for a reply: the session acts as a redis-cli that was killed. */
+  private interrupted = false;
 
   private async process(data: string): Promise<void> {
     let r = this.editor.feed(data);
@@ -210,6 +223,12 @@ export class RedisCliSession {
     if (name === 'subscribe' || name === 'psubscribe' || name === 'ssubscribe') return this.pubsubMode(args);
     for (let i = 0; i < repeat; i++) {
       const reply = await this.send(args);
+      if (reply === null && this.interrupted) {
+        this.interrupted = false;
+        this.exited = true;
+        if (this.opts.messages?.exited) this.print(this.opts.messages.exited + '\n');
+        return;
+      }
       if (reply === null) {
         this.print('Error: Server closed the connection\n');
         this.opts.onCommand?.(args, null);

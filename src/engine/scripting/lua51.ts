@@ -14,8 +14,10 @@
  * fengari's modules call these two functions through their module objects, so replacing the exports is seen
  * by the lexer, the VM and the API alike. The patch is applied once, when this module is first imported.
  */
-// lua.js first: fengari's modules require each other in a cycle that only resolves from its entry point.
-import 'fengari/src/lua.js';
+// lua.js first: fengari's modules require each other in a cycle that only resolves from its entry point. It is
+// used below (not a bare import), because fengari declares itself free of side effects and a bundler would
+// drop an import that only runs it.
+import lua from 'fengari/src/lua.js';
 import lobject from 'fengari/src/lobject.js';
 import lstring from 'fengari/src/lstring.js';
 import { formatG } from '../types/double.ts';
@@ -40,6 +42,7 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
+  if (lua.LUA_VERSION_NUM !== 503) throw new Error(`the Lua 5.1 bridge expects fengari's Lua 5.3, found ${String(lua.LUA_VERSION_NUM)}`);
   const str2num = lobject.luaO_str2num as (s: Uint8Array, o: TValue) => number;
   lobject.luaO_str2num = (s: Uint8Array, o: TValue): number => {
     const size = str2num(s, o);

@@ -1,0 +1,38 @@
+import { test, expect } from '@playwright/test';
+import { clockUs, openLab, terminalText, typeLine } from './lab.ts';
+
+const BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+
+test('a runaway script: the clock and the page keep going, a new redis-cli gets BUSY, SCRIPT KILL ends it', async ({ page }) => {
+  await openLab(page);
+  await typeLine(page, 'CONFIG SET busy-reply-threshold 300');
+  await expect.poll(() => terminalText(page)).toContain('OK');
+  await typeLine(page, 'EVAL "local i = 0 while true do i = i + 1 end" 0');
+
+  // The node computes in its worker: the page answers at once and the virtual clock keeps moving.
+  const start = await clockUs(page);
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    expect(Date.now() - t0).toBeLessThan(500);
+    await page.waitForTimeout(200);
+  }
+  await expect.poll(() => clockUs(page), { timeout: 10_000 }).toBeGreaterThan(start + 300_000);
+  await page.getByTestId('pause').click();
+  const paused = await clockUs(page);
+  await page.waitForTimeout(400);
+  expect(await clockUs(page)).toBe(paused);
+  await page.getByTestId('play').click();
+
+  // Ctrl-C ends this redis-cli (the script goes on); a new one is refused with BUSY, then kills the script.
+  await page.locator('.xterm-helper-textarea').focus();
+  await page.keyboard.press('Control+C');
+  await expect.poll(() => terminalText(page)).toContain('redis-cli exited');
+  await page.keyboard.press('Enter');
+  await typeLine(page, 'PING');
+  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain(`(error) ${BUSY}`);
+  await typeLine(page, 'SCRIPT KILL');
+  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/SCRIPT KILL\s+OK/);
+  await typeLine(page, 'PING');
+  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/PING\s+PONG/);
+});
