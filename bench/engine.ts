@@ -10,20 +10,25 @@ import type { BenchRow } from './run.ts';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-type Workload = 'GET' | 'SET' | 'MIXED';
+type Workload = 'GET' | 'SET' | 'MIXED' | 'EVALSHA';
+
+/** The one-call script of the EVALSHA workload: a GET through redis.call. */
+export const ONE_CALL_SCRIPT = "return redis.call('GET', KEYS[1])";
 
 function throughput(keyCount: number, command: Workload): number {
   const node = new RedisNode({ address: '127.0.0.1:6379', seed: 1, startUs: 0, epochMs: 0 });
   for (let i = 0; i < keyCount; i++) node.dbs[0].set(`key:${i}`, createStringObject('xxx'));
   let t = 1000;
   node.advance(t, [{ kind: 'open', at: t, conn: 'c', peer: '127.0.0.1:1' }]);
-  const batch = 10_000;
+  const sha = command === 'EVALSHA' ? (node.scripting.createScript(null, ONE_CALL_SCRIPT) as string) : '';
+  const batch = command === 'EVALSHA' ? 2_000 : 10_000;
   let k = 0;
   const makeChunks = () => {
     const cmds = Array.from({ length: batch }, () => {
       const key = `key:${k % keyCount}`;
       const get = command === 'GET' || (command === 'MIXED' && k % 2 === 0);
       k++;
+      if (command === 'EVALSHA') return ['EVALSHA', sha, '1', key];
       return get ? ['GET', key] : ['SET', key, 'xxx'];
     });
     const wire = encodePipeline(cmds);
@@ -70,6 +75,7 @@ export function benchEngine(): BenchRow[] {
     { name: 'engine GET, 1,000 keys, pipelined', value: inFreshProcess(1000, 'GET'), unit: 'ops/s', note: 'target >= 1.5 M' },
     { name: 'engine SET, 1,000 keys, pipelined', value: inFreshProcess(1000, 'SET'), unit: 'ops/s', note: 'target >= 1.5 M' },
     { name: 'engine GET+SET 50/50, 1,000 keys, pipelined', value: inFreshProcess(1000, 'MIXED'), unit: 'ops/s', note: 'one process doing both' },
+    { name: 'engine EVALSHA of a one-call script, 1,000 keys, pipelined', value: inFreshProcess(1000, 'EVALSHA'), unit: 'ops/s', note: "return redis.call('GET', KEYS[1])" },
     { name: 'engine GET, 1,000,000 keys, pipelined', value: inFreshProcess(1_000_000, 'GET'), unit: 'ops/s', note: 'target >= 0.5 M' },
     { name: 'engine SET, 1,000,000 keys, pipelined', value: inFreshProcess(1_000_000, 'SET'), unit: 'ops/s', note: 'target >= 0.5 M' },
   ];

@@ -3,7 +3,7 @@
  * in functions.ts), the one script that may be running (script.c), and redis.call's path into the command
  * table (scriptCall), with Redis's checks in Redis's order and its error texts.
  */
-import { lua, luaBytes, toByteString, LUA_TNUMBER, LUA_REGISTRYINDEX, type LuaState } from './lua-api.ts';
+import { lua, lauxlib, luaBytes, toByteString, LUA_TNUMBER, LUA_REGISTRYINDEX, type LuaState } from './lua-api.ts';
 import { createLuaState, compileChunk, setProtectedGlobal, type RedisLuaHost } from './lua-vm.ts';
 import { pushErrorTable, pushReply } from './lua-reply.ts';
 import { Rand48 } from './rand48.ts';
@@ -31,6 +31,8 @@ const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FU
 interface EvalScript {
   body: ByteString;
   flags: number;
+  /** The compiled chunk in the registry (Redis keys it as "f_<sha>"; a reference is cheaper to fetch). */
+  ref: number;
 }
 
 /** What scripting needs from the node beyond the command handlers' Server. */
@@ -145,8 +147,8 @@ export class Scripting implements RedisLuaHost {
       c?.reply.error(`ERR Error compiling script (new function): ${error}`);
       return null;
     }
-    lua.lua_setfield(L, LUA_REGISTRYINDEX, luaBytes(`f_${sha}`));
-    this.scripts.set(sha, { body, flags: shebang.flags });
+    const ref = lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.scripts.set(sha, { body, flags: shebang.flags, ref });
     this.scriptsMemory += 40 + body.length;
     return sha;
   }
@@ -191,7 +193,7 @@ export class Scripting implements RedisLuaHost {
       setProtectedGlobal(L, 'KEYS');
       pushArray(L, args);
       setProtectedGlobal(L, 'ARGV');
-      lua.lua_getfield(co, LUA_REGISTRYINDEX, luaBytes(`f_${sha}`));
+      lua.lua_rawgeti(co, LUA_REGISTRYINDEX, script.ref);
       return 0;
     });
   }
