@@ -102,8 +102,20 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
       if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
       return r.stdout;
     };
+    // Redis 7.0's add-node copies the cluster's functions: FUNCTION DUMP on the reference node, FUNCTION LIST on
+    // the new one (it must have none), then FUNCTION RESTORE there.
+    const library = "#!lua name=labtools\nredis.register_function{function_name='hello', callback=function(keys, args) return 'hello ' .. args[1] end, flags={'no-writes'}}";
+    expect(await text(conns[0], 'FUNCTION', 'LOAD', library)).toBe('labtools');
     const add = cli('--cluster', 'add-node', `127.0.0.1:${extra[0]}`, `127.0.0.1:${ports[0]}`);
+    expect(add).toContain('>>> Getting functions from cluster');
+    expect(add).toContain(`>>> Send FUNCTION LIST to 127.0.0.1:${extra[0]} to verify there is no functions in it`);
+    expect(add).toContain(`>>> Send FUNCTION RESTORE to 127.0.0.1:${extra[0]}`);
+    expect(add).not.toContain('Failed');
     expect(add).toContain('[OK] New node added correctly.');
+    const newNode = await connectResp(extra[0]);
+    expect(await text(newNode, 'FCALL', 'hello', '0', 'lab')).toBe('hello lab');
+    expect(await text(newNode, 'FUNCTION', 'DUMP')).toBe(await text(conns[0], 'FUNCTION', 'DUMP'));
+    newNode.close();
     // A new master is cluster_state:fail for its first 2 s (CLUSTER_WRITABLE_DELAY): rebalance must cope.
     await sleep(3000);
     const rebalance = cli('--cluster', 'rebalance', `127.0.0.1:${ports[0]}`, '--cluster-use-empty-masters');
