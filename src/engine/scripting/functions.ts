@@ -460,6 +460,7 @@ export class FunctionLibraries {
     c.propagateAs = [];
     const keys = argv.slice(3, 3 + numkeys);
     const args = argv.slice(3 + numkeys);
+    this.scripting.noteDeclaredSlot(run, keys);
     this.scripting.execute(c, run, this.state, (co) => {
       lua.lua_rawgeti(co, LUA_REGISTRYINDEX, fn.ref);
       pushArray(co, keys);

@@ -187,6 +187,7 @@ export class Scripting implements RedisLuaHost {
     c.propagateAs = [];
     const keys = argv.slice(3, 3 + numkeys);
     const args = argv.slice(3 + numkeys);
+    this.noteDeclaredSlot(run, keys);
     const L = this.evalState;
     this.execute(c, run, L, (co) => {
       pushArray(L, keys);
@@ -246,6 +247,11 @@ export class Scripting implements RedisLuaHost {
     // A script inside MULTI/EXEC or from our master runs to its end in one go (see docs/fidelity.md).
     const mayYield = !c.inMulti && c.executing === null && !c.isMaster;
     return new ScriptRun(c, name, evalMode, readOnly, allowOom, allowCrossSlot, mayYield, oomAtStart, this.runHost);
+  }
+
+  /** In cluster mode the declared keys' slot (set by the routing check, c->slot) is the one the script may use. */
+  noteDeclaredSlot(run: ScriptRun, keys: readonly string[]): void {
+    if (this.server.cluster !== null && keys.length > 0) run.slot = keyHashSlot(keys[0]);
   }
 
   /** Runs `run` (the function pushed by `prepare` on its coroutine); suspends the caller if it yields. */
