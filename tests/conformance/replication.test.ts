@@ -104,7 +104,16 @@ describe('replication compared with redis-server', () => {
   }, 40_000);
 
   it('each write adds the same bytes to the replication offset, WAIT sees the replica, the replica refuses writes', async () => {
-    const writes = [['SET', 'foo', 'bar'], ['SET', 'ttl', 'v', 'EX', '100'], ['INCRBYFLOAT', 'f', '1.5'], ['EXPIRE', 'foo', '1000'], ['SADD', 's', 'a', 'b'], ['DEL', 'nosuch']];
+    const writes = [
+      ['SET', 'foo', 'bar'], ['SET', 'ttl', 'v', 'EX', '100'], ['INCRBYFLOAT', 'f', '1.5'], ['EXPIRE', 'foo', '1000'], ['SADD', 's', 'a', 'b'], ['DEL', 'nosuch'],
+      // Scripts replicate their effects: one write alone, several in MULTI/EXEC, none for a read, none under REPL_NONE.
+      ['EVAL', "return redis.call('set', 'one', '1')", '0'],
+      ['EVAL', "redis.call('set', 'sk', 'v') redis.call('incr', 'cnt') redis.call('set', 'sx', 'v', 'EX', 100) return 1", '0'],
+      ['EVAL', "return redis.call('get', 'foo')", '0'],
+      ['EVAL', "redis.set_repl(redis.REPL_NONE) redis.call('set', 'norepl', '1') return 1", '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=repl\nredis.register_function('bump', function(keys) return redis.call('incrby', keys[1], 5) end)"],
+      ['FCALL', 'bump', '1', 'cnt'],
+    ];
     for (const w of writes) {
       const deltas: number[] = [];
       for (const s of sides) {
@@ -124,6 +133,11 @@ describe('replication compared with redis-server', () => {
     const waits = await Promise.all(sides.map((s) => call(s.replica, 'WAIT', '1', '0')));
     expect(waits[1]).toEqual(waits[0]);
     for (const s of sides) {
+      expect(await call(s.replica, 'GET', 'sk')).toEqual({ type: 'bulk', value: 'v' });
+      expect(await call(s.replica, 'GET', 'cnt')).toEqual({ type: 'bulk', value: '6' });
+      expect(await call(s.replica, 'EXISTS', 'norepl')).toEqual({ type: 'integer', value: 0n });
+      // The function came with the stream; a replica refuses it, as its flags make FCALL a write command.
+      expect(await call(s.replica, 'FCALL', 'bump', '1', 'cnt')).toEqual({ type: 'error', value: "READONLY You can't write against a read only replica." });
       expect(await call(s.replica, 'GET', 'foo')).toEqual({ type: 'bulk', value: 'bar' });
       expect(await call(s.replica, 'GET', 'f')).toEqual({ type: 'bulk', value: '1.5' });
       const ttl = await call(s.replica, 'TTL', 'ttl');

@@ -23,6 +23,15 @@ import { getNodeByQuery } from '../cluster/routing.ts';
 import { keyHashSlot } from '../cluster/slots.ts';
 import { COST_NS } from '../loop/cost-model.ts';
 import type { ByteString } from '../types/bytes.ts';
+import type { CommandSpec } from '../commands/types.ts';
+
+/** The flags processCommand checks, as a script's flags make them. */
+export interface CommandFlags {
+  isWrite: boolean;
+  denyOom: boolean;
+  stale: boolean;
+  mayReplicate: boolean;
+}
 
 export const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
@@ -155,6 +164,35 @@ export class Scripting implements RedisLuaHost {
 
   scriptExists(sha: ByteString): boolean {
     return this.scripts.has(sha);
+  }
+
+  /**
+   * evalGetCommandFlags / fcallGetCommandFlags: a script with flags (a shebang, or any function) makes its
+   * command a write unless no-writes, denyoom unless allow-oom or no-writes, stale if allow-stale, and never
+   * may-replicate. Scripts without a shebang keep the command's own flags.
+   */
+  commandFlags(cmd: CommandSpec, argv: readonly string[]): CommandFlags {
+    const own = { isWrite: cmd.isWrite, denyOom: cmd.denyOom, stale: cmd.flags.has('stale'), mayReplicate: cmd.mayReplicate };
+    let flags: number | null = null;
+    if (cmd.name === 'fcall' || cmd.name === 'fcall_ro') {
+      flags = this.functions.functions.get(argv[1])?.flags ?? null;
+    } else if (cmd.name === 'evalsha' || cmd.name === 'evalsha_ro') {
+      if (argv[1].length === 40) flags = this.scripts.get(argv[1].toLowerCase())?.flags ?? null;
+    } else {
+      const cached = this.scripts.get(sha1hex(argv[1]));
+      if (cached !== undefined) flags = cached.flags;
+      else {
+        const shebang = Scripting.shebang(argv[1]);
+        if (!('error' in shebang)) flags = shebang.flags;
+      }
+    }
+    if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return own;
+    return {
+      isWrite: (flags & SCRIPT_FLAG_NO_WRITES) === 0,
+      denyOom: (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0,
+      stale: (flags & SCRIPT_FLAG_ALLOW_STALE) !== 0,
+      mayReplicate: false,
+    };
   }
 
   /** SCRIPT FLUSH: a new Lua state, no scripts (the random generator keeps going). */

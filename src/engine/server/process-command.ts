@@ -60,10 +60,12 @@ export function processCommand(c: Client, server: Server): void {
   // The master's stream is applied as it comes: no redirection, no memory or replica checks (obey_client).
   if (c.isMaster) return call(c, server, cmd, argv);
   if (c.inMulti && cmd.flags.has('no_multi')) return reject(c, server, cmd, 'ERR Command not allowed inside a transaction');
+  // EVAL and FCALL take their write, denyoom and stale flags from the script's own flags (evalGetCommandFlags).
+  const flags = SCRIPT_COMMANDS.has(cmd.name) ? server.scripting.commandFlags(cmd, argv) : cmd;
   // Cluster mode: a command with keys (or EXEC) must be served by the node that owns their slot.
   const cluster = server.cluster;
   if (cluster !== null && (cmd.hasKeys || cmd.name === 'exec')) {
-    const commands = cmd.name === 'exec' ? (c.inMulti ? c.queued.map((q) => ({ argv: q.argv, isWrite: q.spec.isWrite, name: q.spec.name })) : []) : [{ argv, isWrite: cmd.isWrite, name: cmd.name }];
+    const commands = cmd.name === 'exec' ? (c.inMulti ? c.queued.map((q) => ({ argv: q.argv, isWrite: q.spec.isWrite, name: q.spec.name })) : []) : [{ argv, isWrite: flags.isWrite, name: cmd.name }];
     const allowReads = server.config.get('cluster-allow-reads-when-down') === 'yes';
     const redirect = commands.length === 0 ? null : getNodeByQuery(cluster, c, server.dbs[0], commands, server.nowMs(), allowReads);
     if (redirect !== null) {
@@ -79,13 +81,13 @@ export function processCommand(c: Client, server: Server): void {
   if (server.config.maxmemory > 0) {
     const outOfMemory = server.performEvictions() === 'fail';
     const mayGrow =
-      cmd.denyOom ||
+      flags.denyOom ||
       (c.inMulti && cmd.name === 'exec' && c.queued.some((q) => q.spec.denyOom)) ||
       (c.inMulti && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset');
     if (outOfMemory && mayGrow) return reject(c, server, cmd, ERR.oom);
   }
   const repl = server.repl;
-  const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.inMulti && c.queued.some((q) => q.spec.isWrite));
+  const isWrite = flags.isWrite || (cmd.name === 'exec' && c.inMulti && c.queued.some((q) => q.spec.isWrite));
   // min-replicas-to-write: a master without enough recent replica ACKs refuses writes.
   if (isWrite && repl.tooFewReplicas()) return reject(c, server, cmd, 'NOREPLICAS Not enough good replicas to write.');
   // A read-only replica (the default) refuses writes from its own clients.
@@ -97,7 +99,7 @@ export function processCommand(c: Client, server: Server): void {
     return reject(c, server, cmd, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
   // replica-serve-stale-data no: while the master link is down, only commands flagged stale run.
-  if (repl.isReplica && repl.state !== 'connected' && server.config.get('replica-serve-stale-data') === 'no' && !cmd.flags.has('stale')) {
+  if (repl.isReplica && repl.state !== 'connected' && server.config.get('replica-serve-stale-data') === 'no' && !('stale' in flags ? flags.stale : cmd.flags.has('stale'))) {
     return reject(c, server, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
   }
   // A script past its busy threshold: only commands flagged allow-busy run (SCRIPT KILL, FUNCTION KILL, ...).
@@ -106,7 +108,7 @@ export function processCommand(c: Client, server: Server): void {
   }
   // CLIENT PAUSE: the command waits, unexecuted, until the pause ends (replicas would not be paused).
   if (server.pauseActive) {
-    const mayWrite = cmd.mayReplicate || (cmd.name === 'exec' && c.queued.some((q) => q.spec.mayReplicate));
+    const mayWrite = flags.mayReplicate || (cmd.name === 'exec' && c.queued.some((q) => q.spec.mayReplicate));
     if (server.isPaused(mayWrite)) {
       server.postpone(c);
       return;
@@ -173,6 +175,8 @@ function finishCall(c: Client, server: Server, cmd: CommandSpec, argv: string[],
 }
 
 const FORCE_PROPAGATE = new Set(['flushall', 'flushdb']);
+
+const SCRIPT_COMMANDS = new Set(['eval', 'eval_ro', 'evalsha', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /** rejectCommand: the command was refused before it ran. */
 function reject(c: Client, server: Server, cmd: CommandSpec, message: string): void {
