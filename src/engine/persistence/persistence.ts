@@ -40,6 +40,9 @@ export interface PersistenceHost {
   log(level: 'notice' | 'warning', text: string): void;
   /** Apply one command read back from the AOF, without a reply (the loading fake client). */
   replay(argv: string[]): void;
+  /** The function libraries' code (saved in snapshots) and loading them back. */
+  functionCodes(): string[];
+  loadFunctions(codes: readonly string[]): void;
 }
 
 export class Persistence {
@@ -93,7 +96,7 @@ export class Persistence {
       replStreamDb: 0,
       replId: repl.replId,
       replOffset: repl.offset,
-    }, this.host.saveOptions());
+    }, this.host.saveOptions(), this.host.functionCodes());
   }
 
   // --- startup ----------------------------------------------------------------------------------------------
@@ -108,7 +111,11 @@ export class Persistence {
         for (const e of entries) {
           const data = files.get(`${this.dir}/${e.file}`);
           if (data === undefined) return `Bad file format reading the append only file ${e.file}: the file is missing`;
-          if (e.type === 'b') this.loadedKeys += loadRdb(data, this.host.dbs, { ...this.host.loadOptions(), isReplica: false }).keys;
+          if (e.type === 'b') {
+            const loaded = loadRdb(data, this.host.dbs, { ...this.host.loadOptions(), isReplica: false });
+            this.loadedKeys += loaded.keys;
+            this.host.loadFunctions(loaded.functions);
+          }
           else this.replayAof(data);
           this.aofSeq = Math.max(this.aofSeq, e.seq);
         }
@@ -119,7 +126,9 @@ export class Persistence {
       const rdb = files.get(this.host.config('dbfilename'));
       if (rdb !== undefined) {
         this.host.spend(rdb.length * COST_NS.rdbLoadPerByte);
-        this.loadedKeys = loadRdb(rdb, this.host.dbs, { ...this.host.loadOptions(), isReplica: false }).keys;
+        const loaded = loadRdb(rdb, this.host.dbs, { ...this.host.loadOptions(), isReplica: false });
+        this.loadedKeys = loaded.keys;
+        this.host.loadFunctions(loaded.functions);
         this.host.log('notice', `Done loading RDB, keys loaded: ${this.loadedKeys}, keys expired: 0.`);
         this.host.log('notice', 'DB loaded from disk');
       }

@@ -34,7 +34,8 @@ export interface RdbAux {
   replOffset: number;
 }
 
-export function saveRdb(dbs: readonly Database[], aux: RdbAux, opts: RdbSaveOptions): Uint8Array {
+/** rdbSaveRio: aux fields, function libraries (their code), then each database. */
+export function saveRdb(dbs: readonly Database[], aux: RdbAux, opts: RdbSaveOptions, functions: readonly string[] = []): Uint8Array {
   const w = new RdbWriter(1024);
   for (const ch of `REDIS${String(RDB_VERSION).padStart(4, '0')}`) w.byte(ch.charCodeAt(0));
   const auxField = (k: string, v: string) => {
@@ -50,6 +51,10 @@ export function saveRdb(dbs: readonly Database[], aux: RdbAux, opts: RdbSaveOpti
   auxField('repl-id', aux.replId);
   auxField('repl-offset', String(aux.replOffset));
   auxField('aof-base', '0');
+  for (const code of functions) {
+    w.byte(OPCODE_FUNCTION2);
+    w.rawString(code, opts.compression);
+  }
   for (const db of dbs) {
     if (db.size === 0) continue;
     w.byte(OPCODE_SELECTDB);
@@ -83,6 +88,8 @@ export function saveRdb(dbs: readonly Database[], aux: RdbAux, opts: RdbSaveOpti
 export interface RdbLoadResult {
   keys: number;
   aux: Map<string, ByteString>;
+  /** The function libraries' code, in file order, for the caller to load. */
+  functions: string[];
 }
 
 /**
@@ -98,6 +105,7 @@ export function loadRdb(bytes: Uint8Array, dbs: readonly Database[], opts: RdbLo
   const version = Number(magic.slice(5));
   if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbFormatError(`Can't handle RDB format version ${version}`);
   const aux = new Map<string, ByteString>();
+  const functions: string[] = [];
   let db = dbs[0];
   let expireMs: number | null = null;
   let keys = 0;
@@ -138,8 +146,7 @@ export function loadRdb(bytes: Uint8Array, dbs: readonly Database[], opts: RdbLo
       continue;
     }
     if (type === OPCODE_FUNCTION2) {
-      // Function libraries: the lab has no scripting yet, so their code is read past (documented in fidelity.md).
-      r.string();
+      functions.push(bytesToByteString(r.string()));
       continue;
     }
     if (type === OPCODE_MODULE_AUX) throw new RdbFormatError('Module aux data in an RDB: modules are not supported');
@@ -161,5 +168,5 @@ export function loadRdb(bytes: Uint8Array, dbs: readonly Database[], opts: RdbLo
     // A zero checksum means rdbchecksum was off on the writer.
     if (got.some((b) => b !== 0) && got.some((b, i) => b !== expected[i])) throw new RdbFormatError('Wrong RDB checksum');
   }
-  return { keys, aux };
+  return { keys, aux, functions };
 }

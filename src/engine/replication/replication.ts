@@ -62,6 +62,9 @@ export interface ReplicaLink {
 
 /** What replication needs from the node around it. */
 export interface ReplicationHost {
+  /** The function libraries' code (sent in a full resync) and replacing ours with a master's. */
+  functionCodes(): string[];
+  loadFunctions(codes: readonly string[]): void;
   readonly config: ServerConfig;
   readonly dbs: Database[];
   readonly rng: Prng;
@@ -310,7 +313,7 @@ export class Replication {
       replId: this.replId,
       replOffset: this.masterReplOffset,
     };
-    const rdb = saveRdb(this.host.dbs, aux, this.host.saveOptions());
+    const rdb = saveRdb(this.host.dbs, aux, this.host.saveOptions(), this.host.functionCodes());
     const childNs = COST_NS.fork + rdb.length * COST_NS.rdbSavePerByte;
     this.child = { endsAtMs: this.host.nowMs() + Math.ceil(childNs / 1e6), rdb, diskless };
     this.host.log('notice', diskless ? `Starting BGSAVE for SYNC with target: replicas sockets` : `Starting BGSAVE for SYNC with target: disk`);
@@ -806,6 +809,8 @@ export class Replication {
     try {
       const r = loadRdb(rdb, this.host.dbs, { ...this.host.loadOptions(), isReplica: true });
       dbid = Number(r.aux.get('repl-stream-db') ?? 0) || 0;
+      // The master's function libraries replace ours, as its data replaces our data.
+      this.host.loadFunctions(r.functions);
     } catch (e) {
       if (!(e instanceof RdbFormatError)) throw e;
       this.host.log('warning', `Failed trying to load the MASTER synchronization DB from socket: ${e.message}`);

@@ -282,6 +282,17 @@ export class FunctionLibraries {
     c.reply.ok();
   }
 
+  /** The libraries' code, for RDB snapshots. */
+  codes(): string[] {
+    return [...this.libraries.values()].map((l) => l.code);
+  }
+
+  /** A snapshot's libraries replace the current ones (rdbFunctionLoad into an emptied context). */
+  loadCodes(codes: readonly string[]): void {
+    this.clear();
+    for (const code of codes) this.create(code, false, this, false);
+  }
+
   clear(): void {
     this.libraries = new Map();
     this.functions = new Map();

@@ -209,6 +209,7 @@ export class RedisNode implements Server {
     this.observeCluster = opts.observeCluster ?? false;
     this.persistClusterConfig = opts.persistClusterConfig ?? false;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
+    this.scripting = new Scripting(this.scriptingNode());
     for (const db of this.dbs) {
       db.lookupStats = this.stats.lookups;
       db.onExpired = (d, key) => this.propagateDeletion(d.id, key);
@@ -231,7 +232,6 @@ export class RedisNode implements Server {
     this.lfu = new LfuTracker(this.rng.fork('lfu'), 10, 1);
     this.config.onChange = (name) => this.configChanged(name);
     this.configChanged('maxmemory');
-    this.scripting = new Scripting(this.scriptingNode());
     this.loop = new EventLoop(opts.startUs, this.sockets, {
       beforeSleep: () => this.beforeSleep(),
       beforeSleepWhileBlocked: () => this.writePendingReplies(),
@@ -308,6 +308,8 @@ export class RedisNode implements Server {
       dirty: () => this.dirty,
       replInfo: () => ({ replId: this.repl.replId, offset: this.repl.masterReplOffset }),
       log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
+      functionCodes: () => this.scripting.functions.codes(),
+      loadFunctions: (codes) => this.scripting.functions.loadCodes(codes),
       replay: (argv) => {
         // The AOF loading client (CLIENT_ID_AOF): runs each command's implementation, replies dropped.
         loader ??= new Client({ id: -1, fd: -1, conn: 'aof', peer: '', now: 0, db: this.dbs[0], protoMaxBulkLen: Number.MAX_SAFE_INTEGER, authenticated: true });
@@ -466,6 +468,8 @@ export class RedisNode implements Server {
       diverged: (replId, keptUpTo, replicaHad, replica) => this.events.push({ type: 'repl-diverged', at: this.loop.nowUs, replId, keptUpTo, replicaHad, replica }),
       discarded: (replId, upTo, writes) => this.events.push({ type: 'repl-discarded', at: this.loop.nowUs, replId, upTo, writes }),
       acked: (replica, offset, masterOffset) => this.events.push({ type: 'repl-ack', at: this.loop.nowUs, replica, offset, lagBytes: Math.max(0, masterOffset - offset) }),
+      functionCodes: () => this.scripting.functions.codes(),
+      loadFunctions: (codes) => this.scripting.functions.loadCodes(codes),
       unblockWaiting: (c) => {
         this.pendingWrites.add(c);
         this.processInputBuffer(c);
