@@ -24,6 +24,12 @@ import { keyHashSlot } from '../cluster/slots.ts';
 import { COST_NS } from '../loop/cost-model.ts';
 import type { ByteString } from '../types/bytes.ts';
 import type { CommandSpec } from '../commands/types.ts';
+import { mallocSize } from '../memory/jemalloc.ts';
+
+/** sdsReqType's header: 3 bytes up to 255, 5 up to 65535, 9 beyond. */
+function sdsHeader(len: number): number {
+  return len < 256 ? 3 : len < 65536 ? 5 : 9;
+}
 
 /** The flags processCommand checks, as a script's flags make them. */
 export interface CommandFlags {
@@ -118,6 +124,15 @@ export class Scripting implements RedisLuaHost {
     return this.scripts.size;
   }
 
+  /** evalScriptsMemory: the scripts' strings, a dict entry and a luaScript each, and the dict's table. */
+  evalScriptsMemory(): number {
+    const n = this.scripts.size;
+    if (n === 0) return 0;
+    let slots = 4;
+    while (slots < n) slots *= 2;
+    return this.scriptsMemory + n * (24 + 16) + slots * 8;
+  }
+
   // --- EVAL --------------------------------------------------------------------------------------------------------
 
   /** evalExtractShebangFlags: the flags of a "#!lua flags=..." first line, the header's length, or an error. */
@@ -158,7 +173,9 @@ export class Scripting implements RedisLuaHost {
     }
     const ref = lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
     this.scripts.set(sha, { body, flags: shebang.flags, ref });
-    this.scriptsMemory += 40 + body.length;
+    // lua_scripts_mem: the sha's sds and the body's string object (embstr up to 44 bytes, else raw).
+    const bodyBytes = body.length <= 44 ? mallocSize(16 + 3 + body.length + 1) - 16 : mallocSize(sdsHeader(body.length) + body.length + 1);
+    this.scriptsMemory += mallocSize(3 + 40 + 1) + bodyBytes;
     return sha;
   }
 
