@@ -107,4 +107,24 @@ describe('a runaway script', () => {
     expect(a[0]).toContain('BUSY');
     expect(a.some((line) => line.includes('"integer"'))).toBe(true);
   });
+
+  it('only SHUTDOWN NOSAVE ends a server whose busy script wrote; the disk keeps the last snapshot', async () => {
+    const { host, runner, other } = setup(13, 100);
+    expect((await reply(host, other, ['SET', 'before', '1'])).reply).toEqual({ type: 'status', value: 'OK' });
+    expect((await reply(host, other, ['SAVE'])).reply).toEqual({ type: 'status', value: 'OK' });
+    const stuck = runner.call(['EVAL', "redis.call('set', 'during', '1') while true do end", '0']).then(() => 'replied', () => 'closed');
+    host.runUntil(host.nowUs + 10_000);
+    expect((await reply(host, other, ['SCRIPT', 'KILL'])).reply.type).toBe('error');
+    expect((await reply(host, other, ['SHUTDOWN'])).reply).toEqual({ type: 'error', value: BUSY });
+    expect((await reply(host, other, ['SHUTDOWN', 'SAVE'])).reply).toEqual({ type: 'error', value: BUSY });
+    const bye = other.call(['SHUTDOWN', 'NOSAVE']);
+    expect(host.runUntilCondition(() => other.pending === 0, host.nowUs + 5_000_000)).toBe(true);
+    // No reply: the connection closes as the process exits.
+    expect(await bye.then(() => 'replied', () => 'closed')).toBe('closed');
+    expect(await stuck).toBe('closed');
+    host.restart(ADDR);
+    const again = new RespConnection(host.connect('again', ADDR));
+    expect((await reply(host, again, ['GET', 'before'])).reply).toEqual({ type: 'bulk', value: '1' });
+    expect((await reply(host, again, ['EXISTS', 'during'])).reply).toEqual({ type: 'integer', value: 0n });
+  });
 });

@@ -229,6 +229,11 @@ export class RedisCliSession {
         if (this.opts.messages?.exited) this.print(this.opts.messages.exited + '\n');
         return;
       }
+      // redis-cli expects SHUTDOWN to close the connection and says nothing about it.
+      if (reply === null && name === 'shutdown') {
+        this.opts.onCommand?.(args, null);
+        return;
+      }
       if (reply === null) {
         this.print('Error: Server closed the connection\n');
         this.opts.onCommand?.(args, null);

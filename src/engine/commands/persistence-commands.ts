@@ -26,6 +26,32 @@ export const persistenceCommands: CommandDefinition[] = [
     },
   },
   {
+    name: 'shutdown',
+    summaryZh: '保存（除非 NOSAVE）并关闭服务器进程；脚本忙时只有 SHUTDOWN NOSAVE 可用',
+    cost: () => 0,
+    handler: (c, server) => {
+      const opts = { save: false, nosave: false, force: false };
+      let abort = false;
+      let now = false;
+      for (const arg of c.argv.slice(1)) {
+        const a = arg.toLowerCase();
+        if (a === 'nosave') opts.nosave = true;
+        else if (a === 'save') opts.save = true;
+        else if (a === 'now') now = true;
+        else if (a === 'force') opts.force = true;
+        else if (a === 'abort') abort = true;
+        else return c.reply.error(ERR.syntax);
+      }
+      if ((abort && (opts.nosave || opts.save || now || opts.force)) || (opts.nosave && opts.save)) return c.reply.error(ERR.syntax);
+      // The lab's SHUTDOWN never waits for replicas (shutdown-timeout), so there is nothing to abort.
+      if (abort) return c.reply.error('ERR No shutdown in progress.');
+      // A busy script: only SHUTDOWN NOSAVE may end the server (the data may be half written).
+      if (!opts.nosave && server.scripting.busy) return c.reply.error(server.scripting.busyError());
+      const error = server.shutdown(opts);
+      if (error !== null) c.reply.error(error);
+    },
+  },
+  {
     name: 'lastsave',
     summaryZh: '最近一次成功保存快照的 Unix 时间（秒）',
     cost: () => 0,

@@ -130,6 +130,9 @@ export class EventLoop {
     if (t) t.deleted = true;
   }
 
+  /** The process exited (SHUTDOWN): nothing runs any more. */
+  stopped = false;
+
   /** The end of the slice the host is running (run's untilUs): a long command yields to the host past it. */
   sliceEndUs: TimeUs = 0;
 
@@ -150,6 +153,7 @@ export class EventLoop {
 
   /** When the loop next has something to do, given the input delivered so far; null = blocked forever. */
   nextEventUs(): TimeUs | null {
+    if (this.stopped) return null;
     if (this.longCommand !== null) return this.nowUs;
     if (this.syncWait !== null) {
       const ready = this.syncWait.readyAt();
@@ -174,10 +178,12 @@ export class EventLoop {
   run(untilUs: TimeUs): void {
     this.sliceEndUs = untilUs;
     for (;;) {
+      if (this.stopped) return;
       if (this.longCommand !== null) {
         if (this.nowUs > untilUs) return;
         const job = this.longCommand;
         if (job.wantsEvents()) this.processEventsWhileBlocked();
+        if (this.stopped) return;
         if (job.step() === 'done' && this.longCommand === job) this.longCommand = null;
         continue;
       }
@@ -221,12 +227,12 @@ export class EventLoop {
     this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
     for (const fd of fired) {
       // A handler that blocked the loop (MIGRATE, a long script) holds everything else until it is done.
-      if (this.syncWait !== null || this.longCommand !== null) break;
+      if (this.syncWait !== null || this.longCommand !== null || this.stopped) break;
       this.hooks.onReadable(fd);
     }
     // A fresh list per observed iteration (the event keeps it); unobserved, nothing is collected.
     if (this.hooks.onIteration) this.currentTimers = [];
-    if (this.syncWait === null && this.longCommand === null) this.processTimeEvents();
+    if (this.syncWait === null && this.longCommand === null && !this.stopped) this.processTimeEvents();
     this.iteration++;
     this.hooks.onIteration?.({
       iteration: this.iteration,
@@ -249,7 +255,10 @@ export class EventLoop {
       const fired = this.sockets.readable(this.nowUs);
       this.spend(pollCostNs(this.multiplexer, this.sockets.watchedCount, fired.length));
       if (fired.length === 0) break;
-      for (const fd of fired) this.hooks.onReadable(fd);
+      for (const fd of fired) {
+        if (this.stopped) return;
+        this.hooks.onReadable(fd);
+      }
     }
   }
 

@@ -92,6 +92,8 @@ export interface AdvanceResult {
   nextEventUs: TimeUs | null;
   /** The node's clock; may be past `untilUs` while it is busy with a long command. */
   nowUs: TimeUs;
+  /** SHUTDOWN ran: the process exits (its host tears it down; what it saved stays on disk). */
+  exited?: boolean;
 }
 
 export interface NodeSnapshot {
@@ -262,6 +264,7 @@ export class RedisNode implements Server {
       nextEventUs: this.loop.nextEventUs(),
       nowUs: this.loop.nowUs,
     };
+    if (this.loop.stopped) out.exited = true;
     this.outbox = [];
     this.events = [];
     return out;
@@ -858,6 +861,29 @@ export class RedisNode implements Server {
       this.processInputBuffer(c);
       return true;
     });
+  }
+
+  /**
+   * prepareForShutdown and exit: the final RDB snapshot when asked for or when save points are set (unless
+   * NOSAVE), the AOF flushed, then the process ends. An error text when the save failed and FORCE was not given.
+   */
+  shutdown(opts: { save: boolean; nosave: boolean; force: boolean }): string | null {
+    this.events.push({ type: 'log', at: this.loop.nowUs, level: 'warning', text: 'User requested shutdown...' });
+    const savePoints = (this.config.get('save') ?? '').trim() !== '';
+    if (!opts.nosave && (opts.save || savePoints)) {
+      this.events.push({ type: 'log', at: this.loop.nowUs, level: 'notice', text: 'Saving the final RDB snapshot before exiting.' });
+      if (!this.persistence.save() && !opts.force) {
+        this.events.push({ type: 'log', at: this.loop.nowUs, level: 'warning', text: 'Error trying to save the DB, can\'t exit.' });
+        return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
+    }
+    if (this.persistence.aofEnabled) {
+      this.events.push({ type: 'log', at: this.loop.nowUs, level: 'notice', text: 'Calling fsync() on the AOF file.' });
+      this.persistence.flushAof(true);
+    }
+    this.events.push({ type: 'log', at: this.loop.nowUs, level: 'warning', text: 'Redis is now ready to exit, bye bye...' });
+    this.loop.stopped = true;
+    return null;
   }
 
   killClient(c: Client): void {

@@ -119,6 +119,7 @@ export interface Server {
   /** The client is finished: write what is pending, then close its connection. */
   closeAfterReply(c: Client, reason?: CloseReason): void;
   readonly scripting: import('../scripting/scripting.ts').Scripting;
+  shutdown(opts: { save: boolean; nosave: boolean; force: boolean }): string | null;
 }
 
 /** Why the server closes a client after its pending reply. */

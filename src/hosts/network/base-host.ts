@@ -391,6 +391,20 @@ export abstract class BaseHost {
     this.fabric.routeEmissions(address, outbox);
     for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
     this.fabric.logNodeEvents(address, r.events);
+    if (r.exited === true) this.processExited(address);
+  }
+
+  /** The node ran SHUTDOWN: its process ends as after a kill (connections reset, disk kept), by its own hand. */
+  private processExited(address: EndpointId): void {
+    const at = this.faultTimeUs();
+    this.stopProcess(address);
+    this.next.delete(address);
+    this.held.delete(address);
+    this.released.delete(address);
+    this.notBefore.delete(address);
+    this.fabric.nodeDown(address, at);
+    const bus = this.busOf.get(address);
+    if (bus !== undefined) this.fabric.unregisterBus(bus);
   }
 
   /** Nodes that must run in a step ending at `untilUs`: they have input, or they wake by then. */

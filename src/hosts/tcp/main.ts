@@ -32,7 +32,13 @@ logger.log('warning', `Cluster Lab server, a TypeScript model of Redis 7.0.15, p
 if (parsed.configFile === null) logger.log('warning', 'Warning: no config file specified, using the default config.');
 let host: TcpHost;
 try {
-  host = new TcpHost({ config: parsed.config, logger, configFile: parsed.configFile });
+  host = new TcpHost({
+    config: parsed.config,
+    logger,
+    configFile: parsed.configFile,
+    // SHUTDOWN: the node has saved what it had to and logged its goodbye; close the sockets and exit.
+    onExit: () => void host.close().then(() => process.exit(0)),
+  });
 } catch (e) {
   // clusterLoadConfig refuses a broken nodes.conf, and redis-server exits on it.
   logger.log('warning', (e as Error).message);

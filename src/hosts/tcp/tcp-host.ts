@@ -48,6 +48,8 @@ export interface TcpHostOptions {
   seed?: number;
   /** The config file the server was started with (INFO's config_file), if any. */
   configFile?: string | null;
+  /** SHUTDOWN ran: the process should exit (after close()). */
+  onExit?: () => void;
 }
 
 export class TcpHost {
@@ -175,6 +177,11 @@ export class TcpHost {
       if (e.type === 'cluster-config-saved') this.writeClusterConfig(e.text);
       else if (e.type === 'log') this.opts.logger?.log(e.level, e.text);
       else if (e.type === 'role' && this.opts.logger) this.opts.logger.role = e.role === 'slave' ? 'S' : 'M';
+    }
+    if (r.exited === true) {
+      this.stopped = true;
+      this.opts.onExit?.();
+      return;
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
