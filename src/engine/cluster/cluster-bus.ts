@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../random/prng.ts';
 import type { BusMessage, GossipEntry } from './bus-message.ts';
-import { ClusterNode, FLAG_BITS, maskToFlags } from './cluster-node.ts';
+import { ClusterNode, FLAG_BITS, clusterChanges, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent } from './failover.ts';
@@ -178,29 +178,11 @@ export class ClusterBus {
     const timeout = this.host.nodeTimeoutMs();
     this.iteration++;
     const handshakeTimeout = Math.max(timeout, 1000);
-    // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once.
-    this.statsPfailNodes = 0;
-    // A snapshot: a timed-out handshake is deleted on the way.
-    for (const node of this.nodesArray()) {
-      const mask = node.flags.mask;
-      if (mask & (FLAG_BITS.myself | FLAG_BITS.noaddr)) continue;
-      if (mask & FLAG_BITS['fail?']) this.statsPfailNodes++;
-      if (mask & FLAG_BITS.handshake && now - node.ctimeMs > handshakeTimeout) {
-        this.delNode(node);
-        continue;
-      }
-      if (!node.linkConnected) {
-        // clusterLinkConnectHandler sends this PING once the connection is up; only then does Redis start the
-        // ping clock. A connection that is refused never starts it, so the ping time is left as it was (the
-        // T/2 rule below starts it, as in Redis, while the new link is still connecting).
-        node.linkConnected = true;
-        node.linkCtimeMs = now;
-        const oldPingSent = node.pingSentMs;
-        this.sendPing(node, node.flags.has('meet') ? 'meet' : 'ping');
-        node.pingSentMs = oldPingSent;
-        node.flags.delete('meet');
-      }
-    }
+    // Reconnect: every node without a link gets one, and a PING (or MEET) on it at once. Skipped while no flag
+    // or link has changed since a pass that found every node linked and none in handshake: it would only
+    // recount the same PFAIL nodes.
+    const quiet = this.quietPass;
+    if (quiet === null || quiet.changes !== clusterChanges.count || quiet.size !== this.state.nodes.size) this.linkPass(now, handshakeTimeout);
     // Once a second, ping the node with the oldest PONG among five random picks.
     if (this.iteration % 10 === 0) {
       let best: ClusterNode | null = null;
@@ -217,7 +199,7 @@ export class ClusterBus {
     let orphanedMasters = 0;
     let maxReplicas = 0;
     let myMastersReplicas = 0;
-    for (const node of this.state.nodes.values()) {
+    for (const node of this.nodesArray()) {
       if (node.flags.mask & (FLAG_BITS.myself | FLAG_BITS.noaddr | FLAG_BITS.handshake)) continue;
       // Replica migration bookkeeping: masters with slots left without a working replica, and how many working
       // replicas the best-served master and our own master have.
@@ -260,6 +242,44 @@ export class ClusterBus {
       }
     }
     if (updateState) this.host.changed(true);
+  }
+
+  /** The last reconnect pass that had nothing to do: the change count and node count it saw. */
+  private quietPass: { changes: number; size: number } | null = null;
+
+  /** clusterCron's first pass: PFAIL nodes counted, timed-out handshakes dropped, missing links made. */
+  private linkPass(now: number, handshakeTimeout: number): void {
+    this.statsPfailNodes = 0;
+    let quiet = true;
+    // A snapshot: a timed-out handshake is deleted on the way.
+    for (const node of this.nodesArray()) {
+      const mask = node.flags.mask;
+      if (mask & (FLAG_BITS.myself | FLAG_BITS.noaddr)) {
+        if (mask & FLAG_BITS.noaddr) quiet = false;
+        continue;
+      }
+      if (mask & FLAG_BITS['fail?']) this.statsPfailNodes++;
+      if (mask & FLAG_BITS.handshake) {
+        quiet = false;
+        if (now - node.ctimeMs > handshakeTimeout) {
+          this.delNode(node);
+          continue;
+        }
+      }
+      if (!node.linkConnected) {
+        quiet = false;
+        // clusterLinkConnectHandler sends this PING once the connection is up; only then does Redis start the
+        // ping clock. A connection that is refused never starts it, so the ping time is left as it was (the
+        // T/2 rule below starts it, as in Redis, while the new link is still connecting).
+        node.linkConnected = true;
+        node.linkCtimeMs = now;
+        const oldPingSent = node.pingSentMs;
+        this.sendPing(node, node.flags.has('meet') ? 'meet' : 'ping');
+        node.pingSentMs = oldPingSent;
+        node.flags.delete('meet');
+      }
+    }
+    this.quietPass = quiet ? { changes: clusterChanges.count, size: this.state.nodes.size } : null;
   }
 
   /**

@@ -31,6 +31,13 @@ export function maskToFlags(mask: number): NodeFlag[] {
  * A node's flags as CLUSTER_NODE_* bits behind a small Set-like interface: the bus tests flags on every message
  * and every cron pass over every node, and a bit test is much cheaper than a string Set lookup.
  */
+/**
+ * Counts every change of any node's flags or link, in every cluster view of this thread: clusterCron skips its
+ * reconnect pass while nothing changed since a pass that found nothing to do (a cheap, exact shortcut; a change
+ * elsewhere only costs a pass).
+ */
+export const clusterChanges = { count: 0 };
+
 export class NodeFlags implements Iterable<NodeFlag> {
   mask = 0;
 
@@ -39,13 +46,20 @@ export class NodeFlags implements Iterable<NodeFlag> {
   }
 
   add(f: NodeFlag): this {
-    this.mask |= FLAG_BITS[f];
+    const m = this.mask | FLAG_BITS[f];
+    if (m !== this.mask) {
+      this.mask = m;
+      clusterChanges.count++;
+    }
     return this;
   }
 
   delete(f: NodeFlag): boolean {
     const had = this.has(f);
-    this.mask &= ~FLAG_BITS[f];
+    if (had) {
+      this.mask &= ~FLAG_BITS[f];
+      clusterChanges.count++;
+    }
     return had;
   }
 
@@ -82,7 +96,19 @@ export class ClusterNode {
   /** When the node's own link to us (our inbound link) appeared: its first PING or MEET; 0 = none. */
   inboundLinkCtimeMs = 0;
   /** Whether we hold an outbound bus link to it (CLUSTER NODES' link-state). */
-  linkConnected = false;
+  private linked = false;
+
+  /** Whether clusterCron has a link to this node (see ClusterBus). */
+  get linkConnected(): boolean {
+    return this.linked;
+  }
+
+  set linkConnected(v: boolean) {
+    if (v !== this.linked) {
+      this.linked = v;
+      clusterChanges.count++;
+    }
+  }
   /** The value of our ping counter when this node last went into a message's gossip (last_in_ping_gossip). */
   lastInPingGossip = 0;
 

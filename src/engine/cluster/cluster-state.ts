@@ -98,28 +98,34 @@ export class ClusterState {
    * not store 2 KB per known node, which at 1000 nodes per view would be 2 GB for a simulated cluster.
    */
   slotsBitmapOf(node: ClusterNode): Uint8Array {
-    if (node.slotsBits === null) {
-      const bits = new Uint8Array(CLUSTER_SLOTS / 8);
-      if (node.numSlots > 0) for (let j = 0; j < CLUSTER_SLOTS; j++) if (this.slots[j] === node) bits[j >> 3] |= 1 << (j & 7);
-      node.slotsBits = bits;
-      node.slotsHash = slotsHash(bits);
-    }
-    return node.slotsBits;
+    // The rebuild lives in its own function: called on every message, this one stays small and keeps its type
+    // feedback (a rarely taken branch inside it made V8 deoptimize it over and over).
+    return node.slotsBits ?? this.buildSlotsBitmap(node);
+  }
+
+  private buildSlotsBitmap(node: ClusterNode): Uint8Array {
+    const bits = new Uint8Array(CLUSTER_SLOTS / 8);
+    if (node.numSlots > 0) for (let j = 0; j < CLUSTER_SLOTS; j++) if (this.slots[j] === node) bits[j >> 3] |= 1 << (j & 7);
+    node.slotsBits = bits;
+    node.slotsHash = slotsHash(bits);
+    return bits;
   }
 
   /** The checksum of a node's slot bitmap in this view, without keeping the bitmap. */
   slotsHashOf(node: ClusterNode): number {
-    if (node.slotsHash === null) {
-      if (node.slotsBits !== null) node.slotsHash = slotsHash(node.slotsBits);
-      else {
-        let h = 0x811c9dc5;
-        for (let b = 0; b < CLUSTER_SLOTS / 8; b++) {
-          let byte = 0;
-          if (node.numSlots > 0) for (let k = 0; k < 8; k++) if (this.slots[b * 8 + k] === node) byte |= 1 << k;
-          h = Math.imul(h ^ byte, 16777619);
-        }
-        node.slotsHash = h >>> 0;
+    return node.slotsHash ?? this.computeSlotsHash(node);
+  }
+
+  private computeSlotsHash(node: ClusterNode): number {
+    if (node.slotsBits !== null) node.slotsHash = slotsHash(node.slotsBits);
+    else {
+      let h = 0x811c9dc5;
+      for (let b = 0; b < CLUSTER_SLOTS / 8; b++) {
+        let byte = 0;
+        if (node.numSlots > 0) for (let k = 0; k < 8; k++) if (this.slots[b * 8 + k] === node) byte |= 1 << k;
+        h = Math.imul(h ^ byte, 16777619);
       }
+      node.slotsHash = h >>> 0;
     }
     return node.slotsHash;
   }

@@ -124,10 +124,24 @@ export class ServerConfig {
     return this.values[name.toLowerCase()];
   }
 
+  /** A numeric parameter (lower-case name), parsed once per value: crons read some many times a second. */
+  num(name: string): number {
+    let v = this.numbers.get(name);
+    if (v === undefined) {
+      v = Number(this.values[name]);
+      this.numbers.set(name, v);
+    }
+    return v;
+  }
+
+  private readonly numbers = new Map<string, number>();
+
   set(name: string, value: string): void {
     const key = name.toLowerCase();
     if (!ServerConfig.isKnown(key)) throw new Error(`unknown config parameter '${name}'`);
     this.values[key] = value;
+    this.numbers.clear();
+    this.hzCache = 0;
     const alias = ALIASES.get(key);
     if (alias !== undefined) this.values[alias] = value;
     if (key === 'maxmemory' || key === 'maxmemory-policy') {
@@ -148,8 +162,11 @@ export class ServerConfig {
 
   /** serverCron frequency; Redis clamps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
   get hz(): number {
-    return Math.min(500, Math.max(1, Number(this.values.hz) || 10));
+    if (this.hzCache === 0) this.hzCache = Math.min(500, Math.max(1, Number(this.values.hz) || 10));
+    return this.hzCache;
   }
+
+  private hzCache = 0;
 
   get protoMaxBulkLen(): number {
     return parseMemory(this.values['proto-max-bulk-len']) ?? 512 * 1024 * 1024;

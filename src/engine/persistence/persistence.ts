@@ -194,7 +194,7 @@ export class Persistence {
       this.host.log('notice', 'Background saving terminated with success');
     }
     if (this.child !== null) return;
-    const points = this.host.config('save').trim().split(/\s+/).filter((x) => x !== '').map(Number);
+    const points = this.savePoints();
     const changes = this.changesSinceSave();
     for (let i = 0; i + 1 < points.length; i += 2) {
       const seconds = points[i];
@@ -206,6 +206,19 @@ export class Persistence {
       }
     }
   }
+
+  /** The save points ("3600 1 300 100 60 10000"), parsed once per value of the parameter. */
+  private savePoints(): number[] {
+    const text = this.host.config('save');
+    if (text !== this.savePointsText) {
+      this.savePointsText = text;
+      this.savePointsParsed = text.trim().split(/\s+/).filter((x) => x !== '').map(Number);
+    }
+    return this.savePointsParsed;
+  }
+
+  private savePointsText = '';
+  private savePointsParsed: number[] = [];
 
   // --- AOF --------------------------------------------------------------------------------------------------
 

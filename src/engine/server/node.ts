@@ -590,7 +590,7 @@ export class RedisNode implements Server {
   private createBus(cluster: ClusterState): ClusterBus {
     return new ClusterBus(cluster, this.rng.fork('cluster-bus'), {
       nowMs: () => this.nowMs(),
-      nodeTimeoutMs: () => Number(this.config.get('cluster-node-timeout')),
+      nodeTimeoutMs: () => this.config.num('cluster-node-timeout'),
       send: (to, msg) => {
         this.loop.spend(COST_NS.busMessage);
         this.outbox.push({ kind: 'bus', at: this.loop.nowUs, to, msg });
@@ -1152,7 +1152,7 @@ export class RedisNode implements Server {
     // Replicas do not expire keys actively: their master's DELs do it.
     const expireNs = this.repl.isReplica ? 0 : activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
     this.loop.spend(expireNs);
-    this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), Number(this.config.get('latency-monitor-threshold')));
+    this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), this.config.latencyMonitorThreshold);
     return 1000 / this.config.hz;
   }
 
