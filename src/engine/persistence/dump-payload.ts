@@ -15,6 +15,11 @@ export function createDumpPayload(o: RedisObject, opts: RdbSaveOptions): Uint8Ar
   const w = new RdbWriter(64);
   w.byte(rdbObjectType(o));
   rdbSaveObject(w, o, opts);
+  return finishDumpPayload(w);
+}
+
+/** The footer of every DUMP-style payload (DUMP, FUNCTION DUMP): the RDB version, then the CRC-64 of it all. */
+export function finishDumpPayload(w: RdbWriter): Uint8Array {
   w.byte(RDB_VERSION & 0xff);
   w.byte((RDB_VERSION >> 8) & 0xff);
   const body = w.view();

@@ -12,9 +12,7 @@ import type { Scripting } from './scripting.ts';
 import { parseNumkeys, pushArray } from './scripting.ts';
 import type { Client } from '../server/client.ts';
 import { RdbReader, RdbWriter, RdbFormatError } from '../persistence/rdb-io.ts';
-import { verifyDumpPayload } from '../persistence/dump-payload.ts';
-import { RDB_VERSION } from '../persistence/rdb-object.ts';
-import { crc64Parts, writeCrc64LE } from '../persistence/crc64.ts';
+import { finishDumpPayload, verifyDumpPayload } from '../persistence/dump-payload.ts';
 import { globMatch } from '../keyspace/glob.ts';
 import { bytesToByteString } from '../types/bytes.ts';
 import { subcommandSyntaxError } from '../commands/errors.ts';
@@ -353,13 +351,7 @@ export class FunctionLibraries {
       w.byte(RDB_OPCODE_FUNCTION2);
       w.rawString(lib.code, compression);
     }
-    w.byte(RDB_VERSION & 0xff);
-    w.byte((RDB_VERSION >> 8) & 0xff);
-    const body = w.view();
-    const out = new Uint8Array(body.length + 8);
-    out.set(body);
-    writeCrc64LE(crc64Parts(body), out, body.length);
-    return out;
+    return finishDumpPayload(w);
   }
 
   restore(c: Client, payloadText: string): void {
@@ -461,8 +453,7 @@ export class FunctionLibraries {
     const argv = c.argv;
     const fn = this.functions.get(argv[1]);
     if (fn === undefined) return c.reply.error('ERR Function not found');
-    if (!/^-?\d+$/.test(argv[2])) return c.reply.error('ERR Bad number of keys provided');
-    const numkeys = parseNumkeys(c, argv[2]);
+    const numkeys = parseNumkeys(c, argv[2], 'ERR Bad number of keys provided');
     if (numkeys === null) return;
     if (numkeys > argv.length - 3) return c.reply.error("ERR Number of keys can't be greater than number of args");
     if (numkeys < 0) return c.reply.error("ERR Number of keys can't be negative");

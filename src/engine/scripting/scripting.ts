@@ -488,16 +488,17 @@ export class Scripting implements RedisLuaHost {
   }
 }
 
-function parseNumkeys(c: Client, text: string): number | null {
+/** getLongLongFromObjectOrReply for numkeys: the number, or null after replying with `error`. */
+function parseNumkeys(c: Client, text: string, error = 'ERR value is not an integer or out of range'): number | null {
   if (!/^-?\d+$/.test(text) || text.length > 20 || (text.length > 1 && /^-?0/.test(text))) {
-    c.reply.error('ERR value is not an integer or out of range');
+    c.reply.error(error);
     return null;
   }
   const n = Number(text);
   if (!Number.isSafeInteger(n)) {
     const big = BigInt(text);
     if (big > 9223372036854775807n || big < -9223372036854775808n) {
-      c.reply.error('ERR value is not an integer or out of range');
+      c.reply.error(error);
       return null;
     }
     return big > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;

@@ -193,12 +193,17 @@ export abstract class BaseHost {
     if (!this.next.has(address)) throw new Error(`no node running at ${address}`);
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
+    this.fault('kill', address, at);
+    this.endProcess(address, at);
+  }
+
+  /** The process is gone (killed, or exited after SHUTDOWN): connections reset, nothing pending for it. */
+  private endProcess(address: EndpointId, at: TimeUs): void {
     this.stopProcess(address);
     this.next.delete(address);
     this.held.delete(address);
     this.released.delete(address);
     this.notBefore.delete(address);
-    this.fault('kill', address, at);
     // Connections (bus links included) are reset while the bus address is still known, then it stops listening.
     this.fabric.nodeDown(address, at);
     const bus = this.busOf.get(address);
@@ -396,15 +401,7 @@ export abstract class BaseHost {
 
   /** The node ran SHUTDOWN: its process ends as after a kill (connections reset, disk kept), by its own hand. */
   private processExited(address: EndpointId): void {
-    const at = this.faultTimeUs();
-    this.stopProcess(address);
-    this.next.delete(address);
-    this.held.delete(address);
-    this.released.delete(address);
-    this.notBefore.delete(address);
-    this.fabric.nodeDown(address, at);
-    const bus = this.busOf.get(address);
-    if (bus !== undefined) this.fabric.unregisterBus(bus);
+    this.endProcess(address, this.faultTimeUs());
   }
 
   /** Nodes that must run in a step ending at `untilUs`: they have input, or they wake by then. */
