@@ -3,7 +3,7 @@
  * Scripting (src/engine/scripting), which holds the Lua states, the caches and the running script.
  */
 import type { CommandDefinition } from './types.ts';
-import { replyHelp, subcommandSyntaxError } from './errors.ts';
+import { replyHelp } from './errors.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 
 const SCRIPT_HELP = [
@@ -221,4 +221,3 @@ export const scriptingCommands: CommandDefinition[] = [
   },
 ];
 
-export { subcommandSyntaxError };

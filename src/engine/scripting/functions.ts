@@ -523,4 +523,3 @@ export function extractMetadata(code: string): { engine: string; name: string; b
   return { engine, name, body: code.slice(end) };
 }
 
-export { getField };

@@ -9,7 +9,7 @@
  */
 import {
   lua, lauxlib, lualib, luaBytes, pushString, setField, getField, getGlobal, setGlobal, setFunction, setReadonly, isReadonly,
-  toByteString, raise, raiseMessage, LUA_TTABLE, LUA_TNUMBER, LUA_TSTRING, LUA_REGISTRYINDEX, LUA_OK, LUA_YIELD, type LuaState, type LuaCFunction,
+  toByteString, raise, raiseMessage, LUA_TTABLE, LUA_TNUMBER, LUA_TSTRING, LUA_OK, LUA_YIELD, type LuaState, type LuaCFunction,
 } from './lua-api.ts';
 import { adaptTo51 } from './lua51-libs.ts';
 import { pushErrorTable } from './lua-reply.ts';
@@ -490,4 +490,3 @@ export function as51ErrorText(text: string): string {
   );
 }
 
-export { raise, raiseMessage, getField, getGlobal, setGlobal, pushString, toByteString, LUA_REGISTRYINDEX };

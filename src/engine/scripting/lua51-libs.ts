@@ -7,7 +7,7 @@
  */
 import { lua, lauxlib, luaBytes, pushString, setField, getField, getGlobal, setGlobal, setFunction, toByteString, raiseMessage, type LuaState } from './lua-api.ts';
 import { lua51NumberText } from './lua51.ts';
-import { LUA_TNUMBER, LUA_TSTRING, LUA_TNIL, LUA_TTABLE } from './lua-api.ts';
+import { LUA_TNUMBER, LUA_TNIL, LUA_TTABLE } from './lua-api.ts';
 
 /** What collectgarbage("count") and gcinfo() report: a fresh Redis 7.0 Lua heap, in KiB (INFO's used_memory_lua 31744). */
 export const LUA_HEAP_KB = 31;
@@ -326,4 +326,3 @@ export function adaptTo51(L: LuaState): void {
   lua.lua_pop(L, 1);
 }
 
-export { LUA_TSTRING };
