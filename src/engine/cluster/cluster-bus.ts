@@ -351,15 +351,12 @@ export class ClusterBus {
   }
 
   private gossipEntry(n: ClusterNode): GossipEntry {
-    return {
-      id: n.id,
-      pingSentS: Math.floor(n.pingSentMs / 1000),
-      pongReceivedS: Math.floor(n.pongReceivedMs / 1000),
-      ip: n.ip,
-      port: n.port,
-      cport: n.cport,
-      flags: n.flags.mask,
-    };
+    const pingSentS = Math.floor(n.pingSentMs / 1000);
+    const pongReceivedS = Math.floor(n.pongReceivedMs / 1000);
+    const flags = n.flags.mask;
+    const c = n.gossipCache;
+    if (c !== null && c.pingSentS === pingSentS && c.pongReceivedS === pongReceivedS && c.flags === flags && c.id === n.id && c.ip === n.ip && c.port === n.port && c.cport === n.cport) return c;
+    return (n.gossipCache = { id: n.id, pingSentS, pongReceivedS, ip: n.ip, port: n.port, cport: n.cport, flags });
   }
 
   private emit(node: ClusterNode | string, msg: BusMessage): void {

@@ -138,6 +138,12 @@ export class ClusterNode {
    */
   slotsBits: Uint8Array | null = null;
   slotsHash: number | null = null;
+  /**
+   * The last gossip entry made about this node, shared by every message that carries it until one of its fields
+   * changes (receivers only read entries): a converging 1000-node cluster has a million PINGs in flight, each
+   * with 100 entries, and fresh objects for all of them took gigabytes.
+   */
+  gossipCache: import('./bus-message.ts').GossipEntry | null = null;
   /** The node's slots as ranges (CLUSTER NODES, nodes.conf): a whole-map scan, so kept until they change. */
   slotRangesCache: [number, number][] | null = null;
 
