@@ -52,7 +52,7 @@ export function benchClusterSim(): BenchRow[] {
   for (const n of sizes) {
     const r = idleRate(n);
     const target = n <= 100 ? 'target >= 50 for 100 nodes' : 'target >= 0.5 for 1000 nodes';
-    rows.push({ name: `SimHost, ${n}-node cluster gossiping (median of 5)`, value: r.rate, unit: 'virtual s / real s', note: `${target}; windows ${r.low.toFixed(0)} to ${r.high.toFixed(0)}` });
+    rows.push({ name: `SimHost, ${n}-node cluster gossiping (median of 5)`, value: r.rate, unit: 'virtual s / real s', note: `${target}; windows ${r.low.toFixed(r.high < 10 ? 2 : 0)} to ${r.high.toFixed(r.high < 10 ? 2 : 0)}` });
     rows.push({ name: `SimHost, ${n}-node cluster: views converged`, value: r.convergeVirtualS, unit: 'virtual s', note: `${r.convergeRealS.toFixed(1)} real s` });
   }
   return rows;
