@@ -127,4 +127,18 @@ describe('a runaway script', () => {
     expect((await reply(host, again, ['GET', 'before'])).reply).toEqual({ type: 'bulk', value: '1' });
     expect((await reply(host, again, ['EXISTS', 'during'])).reply).toEqual({ type: 'integer', value: 0n });
   });
+
+  it('a script inside MULTI/EXEC cannot yield; the lab stops it after ten thresholds instead of holding the node', async () => {
+    const { host, runner } = setup(17, 100);
+    expect((await reply(host, runner, ['MULTI'])).reply).toEqual({ type: 'status', value: 'OK' });
+    expect((await reply(host, runner, ['EVAL', 'while true do end', '0'])).reply).toEqual({ type: 'status', value: 'QUEUED' });
+    const t0 = host.nowUs;
+    const exec = await reply(host, runner, ['EXEC'], 60_000_000);
+    expect(exec.reply.type).toBe('array');
+    const first = (exec.reply as { value: Reply[] }).value[0];
+    expect(first.type).toBe('error');
+    expect((first as { value: string }).value).toMatch(/^ERR Script stopped by Cluster Lab: it ran for 1000 ms where it could not yield/);
+    expect(exec.atUs - t0).toBeGreaterThanOrEqual(1_000_000);
+    expect((await reply(host, runner, ['PING'])).reply).toEqual({ type: 'status', value: 'PONG' });
+  });
 });

@@ -14,6 +14,9 @@ import ldebug from 'fengari/src/ldebug.js';
 
 /** Instructions between two hook calls; each call charges this many instructions of virtual CPU. */
 export const HOOK_EVERY = 1000;
+/** A script that cannot yield is stopped after this many busy-reply-thresholds (or a minute if that is 0). */
+const STUCK_THRESHOLDS = 10;
+const STUCK_DEFAULT_MS = 60_000;
 /** LUAI_MAXCALLS of Lua 5.1: nested calls beyond it are a "stack overflow". */
 const MAX_CALLS = 20000;
 /** Redis checks for a busy script every 100,000 instructions (LUA_MASKCOUNT 100000). */
@@ -62,6 +65,8 @@ export class ScriptRun {
   /** The argv of the command the script is running now (FUNCTION STATS). */
   currentArgv: string[] = [];
   private hooks = 0;
+  /** When the script last gave the event loop a turn (or started). */
+  private lastYieldUs: number;
   private hookYielded = false;
   private co: LuaState | null = null;
 
@@ -79,6 +84,7 @@ export class ScriptRun {
     private readonly host: ScriptRunHost,
   ) {
     this.startUs = host.nowUs();
+    this.lastYieldUs = this.startUs;
   }
 
   /** Starts the function (with `nargs` arguments above it) on a fresh coroutine of `L`. */
@@ -150,9 +156,21 @@ export class ScriptRun {
         }
       }
     }
-    if (!this.mayYield || !lua.lua_isyieldable(L)) return;
+    if (!this.mayYield || !lua.lua_isyieldable(L)) {
+      // A script that cannot give the loop a turn (inside MULTI/EXEC, from the master, or looping in a library
+      // callback) would hold its node forever if it never ends; the lab stops it after ten busy thresholds.
+      const threshold = host.busyThresholdMs();
+      const limitMs = threshold > 0 ? threshold * STUCK_THRESHOLDS : STUCK_DEFAULT_MS;
+      if (host.nowUs() - this.lastYieldUs > limitMs * 1000) {
+        lua.lua_sethook(L, (hl: LuaState) => this.hook(hl), lua.LUA_MASKCOUNT, 1);
+        pushErrorTable(L, `Script stopped by Cluster Lab: it ran for ${limitMs} ms where it could not yield to the event loop (see docs/fidelity.md)`);
+        lua.lua_error(L);
+      }
+      return;
+    }
     if (this.needEvents || host.nowUs() > host.sliceEndUs()) {
       this.hookYielded = true;
+      this.lastYieldUs = host.nowUs();
       lua.lua_yield(L, 0);
     }
   }
