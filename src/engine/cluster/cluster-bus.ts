@@ -182,7 +182,7 @@ export class ClusterBus {
     // or link has changed since a pass that found every node linked and none in handshake: it would only
     // recount the same PFAIL nodes.
     const quiet = this.quietPass;
-    if (quiet === null || quiet.changes !== clusterChanges.count || quiet.size !== this.state.nodes.size) this.linkPass(now, handshakeTimeout);
+    if (quiet === null || quiet.changes !== clusterChanges.count) this.linkPass(now, handshakeTimeout);
     // Once a second, ping the node with the oldest PONG among five random picks.
     if (this.iteration % 10 === 0) {
       let best: ClusterNode | null = null;
@@ -244,8 +244,8 @@ export class ClusterBus {
     if (updateState) this.host.changed(true);
   }
 
-  /** The last reconnect pass that had nothing to do: the change count and node count it saw. */
-  private quietPass: { changes: number; size: number } | null = null;
+  /** The last reconnect pass that had nothing to do, and the change count it saw (membership changes count too). */
+  private quietPass: { changes: number } | null = null;
 
   /** clusterCron's first pass: PFAIL nodes counted, timed-out handshakes dropped, missing links made. */
   private linkPass(now: number, handshakeTimeout: number): void {
@@ -279,7 +279,7 @@ export class ClusterBus {
         node.flags.delete('meet');
       }
     }
-    this.quietPass = quiet ? { changes: clusterChanges.count, size: this.state.nodes.size } : null;
+    this.quietPass = quiet ? { changes: clusterChanges.count } : null;
   }
 
   /**
@@ -734,6 +734,7 @@ export class ClusterBus {
   private addNode(n: ClusterNode): void {
     this.state.nodes.set(n.id, n);
     this.nodeList = null;
+    clusterChanges.count++;
     this.host.note({ type: 'node-added', node: n.id, address: `${n.ip}:${n.port}@${n.cport}` });
   }
 
@@ -748,6 +749,7 @@ export class ClusterBus {
     if (n.replicaOf) n.replicaOf.removeReplica(n);
     this.state.nodes.delete(n.id);
     this.nodeList = null;
+    clusterChanges.count++;
     this.host.note({ type: 'node-removed', node: n.id });
   }
 
@@ -756,6 +758,7 @@ export class ClusterBus {
     n.id = id;
     this.state.nodes.set(id, n);
     this.nodeList = null;
+    clusterChanges.count++;
   }
 }
 
