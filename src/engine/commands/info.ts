@@ -79,6 +79,9 @@ function clientsSection(server: Server): Lines {
 
 function memorySection(server: Server): Lines {
   const m = server.memory.measure();
+  // used_memory_scripts: the EVAL scripts plus the functions' modelled 200 bytes.
+  const evalScripts = server.scripting.evalScriptsMemory();
+  const scriptsMemory = 200 + evalScripts;
   const peak = server.memory.peak;
   const overhead = m.startup + m.hashtableMain + m.hashtableExpires + m.clients;
   const dataset = m.total - overhead;
@@ -104,7 +107,7 @@ function memorySection(server: Server): Lines {
     ['used_memory_lua', 32768],
     ['used_memory_vm_eval', 32768],
     ['used_memory_lua_human', '32.00K'],
-    ['used_memory_scripts_eval', server.scripting.evalScriptsMemory()],
+    ['used_memory_scripts_eval', evalScripts],
     ['number_of_cached_scripts', server.scripting.numberOfScripts()],
     ['number_of_functions', server.scripting.functions.functions.size],
     ['number_of_libraries', server.scripting.functions.libraries.size],
@@ -112,8 +115,8 @@ function memorySection(server: Server): Lines {
     ['used_memory_vm_total', 65536],
     ['used_memory_vm_total_human', '64.00K'],
     ['used_memory_functions', 200],
-    ['used_memory_scripts', 200 + server.scripting.evalScriptsMemory()],
-    ['used_memory_scripts_human', bytesToHuman(200 + server.scripting.evalScriptsMemory())],
+    ['used_memory_scripts', scriptsMemory],
+    ['used_memory_scripts_human', bytesToHuman(scriptsMemory)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', server.config.maxmemoryPolicy],

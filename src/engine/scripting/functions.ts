@@ -7,7 +7,7 @@
 import { lua, lauxlib, luaBytes, toByteString, getField, setField, getGlobal, setReadonly, LUA_TSTRING, LUA_TTABLE, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS, type LuaState } from './lua-api.ts';
 import { createLuaState, compileChunk, protectedGlobalError, protectRecursively } from './lua-vm.ts';
 import { pushErrorTable, errorInfo } from './lua-reply.ts';
-import { SCRIPT_FLAG_NAMES, SCRIPT_FLAG_NO_WRITES } from './script-run.ts';
+import { SCRIPT_FLAG_NAMES, HOOK_EVERY } from './script-run.ts';
 import type { Scripting } from './scripting.ts';
 import { parseNumkeys, pushArray } from './scripting.ts';
 import type { Client } from '../server/client.ts';
@@ -131,14 +131,14 @@ export class FunctionLibraries {
     this.loading = { lib, startUs: this.scripting.server.nowUs() };
     this.forwardGlobalsTo(L, LIBRARY_API);
     const hook = (hl: LuaState): void => {
-      this.scripting.server.spend(1000 * this.scripting.runHost.instructionNs);
+      this.scripting.server.spend(HOOK_EVERY * this.scripting.runHost.instructionNs);
       if (timeout && this.loading !== null && (this.scripting.server.nowUs() - this.loading.startUs) / 1000 > LOAD_TIMEOUT_MS) {
         lua.lua_sethook(hl, hook, lua.LUA_MASKCOUNT, 1);
         pushErrorTable(hl, 'FUNCTION LOAD timeout');
         lua.lua_error(hl);
       }
     };
-    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, 1000);
+    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
     const status = lua.lua_pcall(L, 0, 0, 0);
     lua.lua_sethook(L, null, 0, 0);
     this.loading = null;
@@ -469,12 +469,6 @@ export class FunctionLibraries {
       pushArray(co, args);
       return 2;
     });
-  }
-
-  /** Whether the function is flagged no-writes (FCALL's command flags follow its function's). */
-  isReadOnly(name: string): boolean | null {
-    const fn = this.functions.get(name);
-    return fn === undefined ? null : (fn.flags & SCRIPT_FLAG_NO_WRITES) !== 0;
   }
 }
 

@@ -61,7 +61,7 @@ export interface ScriptingNode {
   log(level: 'warning' | 'notice', text: string): void;
   /** Collect the effects a script propagates (to wrap several in MULTI/EXEC); end passes them on. */
   beginScriptEffects(): void;
-  endScriptEffects(db: number, replFlags: number): void;
+  endScriptEffects(replFlags: number): void;
 }
 
 export class Scripting implements RedisLuaHost {
@@ -355,7 +355,7 @@ export class Scripting implements RedisLuaHost {
   private finish(c: Client, run: ScriptRun): void {
     if (run.outcome === null) c.reply.error("ERR Cluster Lab's Lua VM failed while running the script (a bug in the lab; the node is fine)");
     else run.reply(c.reply);
-    this.node.endScriptEffects(this.scriptClient().db.id, run.replFlags);
+    this.node.endScriptEffects(run.replFlags);
     this.run = null;
   }
 

@@ -350,7 +350,7 @@ export class RedisNode implements Server {
       beginScriptEffects: () => {
         this.scriptEffects = [];
       },
-      endScriptEffects: (_db, replFlags) => {
+      endScriptEffects: (replFlags) => {
         const effects = this.scriptEffects ?? [];
         this.scriptEffects = null;
         if (effects.length === 0 || replFlags === 0) return;
