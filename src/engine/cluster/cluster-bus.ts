@@ -13,6 +13,7 @@ import type { BusMessage, GossipEntry } from './bus-message.ts';
 import { ClusterNode, FLAG_BITS, clusterChanges, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
+import { CronSchedule } from './cron-schedule.ts';
 import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent } from './failover.ts';
 
 /** Failure reports stay valid this many node timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
@@ -199,7 +200,12 @@ export class ClusterBus {
     let orphanedMasters = 0;
     let maxReplicas = 0;
     let myMastersReplicas = 0;
-    for (const node of this.nodesArray()) {
+    const all = this.nodesArray();
+    // A master whose table, flags, links and timeout are as the last cron left them visits only the nodes whose
+    // timeouts can have come (CronSchedule); otherwise, and always on a replica, every node, as Redis does.
+    const scheduled = !iAmReplica && this.scheduleChanges === clusterChanges.count && this.schedule.timeoutMs === timeout && this.scheduleList === all;
+    const visit = scheduled ? this.schedule.due(now) : all;
+    for (const node of visit) {
       if (node.flags.mask & (FLAG_BITS.myself | FLAG_BITS.noaddr | FLAG_BITS.handshake)) continue;
       // Replica migration bookkeeping: masters with slots left without a working replica, and how many working
       // replicas the best-served master and our own master have.
@@ -209,24 +215,14 @@ export class ClusterBus {
         if (ok > maxReplicas) maxReplicas = ok;
         if (this.state.myself.replicaOf === node) myMastersReplicas = ok;
       }
-      const pingDelay = now - node.pingSentMs;
-      const dataDelay = now - node.dataReceivedMs;
-      // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
-      if (node.linkConnected && now - node.linkCtimeMs > timeout && node.pingSentMs && pingDelay > timeout / 2 && dataDelay > timeout / 2) {
-        node.linkConnected = false;
-      }
-      if (node.linkConnected && node.pingSentMs === 0 && now - node.pongReceivedMs > timeout / 2) {
-        this.sendPing(node, 'ping');
-        continue;
-      }
-      if (node.pingSentMs === 0) continue;
-      const delay = Math.min(pingDelay, dataDelay);
-      if (delay > timeout && !(node.flags.mask & (FLAG_BITS['fail?'] | FLAG_BITS.fail))) {
-        node.flags.add('fail?');
-        this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
-        updateState = true;
-      }
+      if (this.cronVisit(node, now, timeout)) updateState = true;
+      if (scheduled) this.schedule.refile(node);
     }
+    if (!scheduled) {
+      this.schedule.rebuild(all, timeout);
+      this.scheduleList = all;
+    }
+    this.scheduleChanges = clusterChanges.count;
     // A replica whose replication is off (a restart from nodes.conf) starts it once its master has an address.
     const me = this.state.myself;
     if (me.flags.has('slave') && me.replicaOf !== null && !this.host.replicationActive() && !me.replicaOf.flags.has('noaddr')) {
@@ -242,6 +238,37 @@ export class ClusterBus {
       }
     }
     if (updateState) this.host.changed(true);
+  }
+
+  /** When each node's timeouts can next hold, and the table and change count that schedule was built for. */
+  private readonly schedule = new CronSchedule();
+  private scheduleList: ClusterNode[] | null = null;
+  private scheduleChanges = -1;
+
+  /**
+   * clusterCron's tests on one node: drop a link silent too long after a PING, ping a node whose PONG is older
+   * than half the timeout, mark PFAIL a node silent for the whole timeout. Returns whether the state needs an
+   * update.
+   */
+  private cronVisit(node: ClusterNode, now: number, timeout: number): boolean {
+    const pingDelay = now - node.pingSentMs;
+    const dataDelay = now - node.dataReceivedMs;
+    // A link silent for more than half the timeout after a PING is dropped; the next cron reconnects it.
+    if (node.linkConnected && now - node.linkCtimeMs > timeout && node.pingSentMs && pingDelay > timeout / 2 && dataDelay > timeout / 2) {
+      node.linkConnected = false;
+    }
+    if (node.linkConnected && node.pingSentMs === 0 && now - node.pongReceivedMs > timeout / 2) {
+      this.sendPing(node, 'ping');
+      return false;
+    }
+    if (node.pingSentMs === 0) return false;
+    const delay = Math.min(pingDelay, dataDelay);
+    if (delay > timeout && !(node.flags.mask & (FLAG_BITS['fail?'] | FLAG_BITS.fail))) {
+      node.flags.add('fail?');
+      this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+      return true;
+    }
+    return false;
   }
 
   /** The last reconnect pass that had nothing to do, and the change count it saw (membership changes count too). */
@@ -495,6 +522,8 @@ export class ClusterBus {
         if (linkNode && !linkNode.flags.has('handshake')) {
           linkNode.pongReceivedMs = now;
           linkNode.pingSentMs = 0;
+          // The half-timeout ping is now due from this PONG on: possibly earlier than what the node was filed at.
+          this.schedule.refile(linkNode);
           if (linkNode.flags.has('fail?')) {
             linkNode.flags.delete('fail?');
             this.host.note({ type: 'node-flags', node: linkNode.id, flags: linkNode.flagsText() });
@@ -669,12 +698,12 @@ export class ClusterBus {
       if (node) {
         if (reporter !== undefined && node !== myself) {
           if (failing) {
-            node.failReports.set(reporter.id, now);
+            (node.failReports ??= new Map()).set(reporter.id, now);
             this.markNodeAsFailingIfNeeded(node);
-          } else if (node.failReports.size > 0) node.failReports.delete(reporter.id);
+          } else if (node.failReports !== null && node.failReports.delete(reporter.id) && node.failReports.size === 0) node.failReports = null;
         }
         // (Reports are only counted, and stale ones dropped, when there are any.)
-        if (!failing && node.pingSentMs === 0 && (node.failReports.size === 0 || this.failureReportCount(node) === 0)) {
+        if (!failing && node.pingSentMs === 0 && (node.failReports === null || this.failureReportCount(node) === 0)) {
           const pong = g.pongReceivedS * 1000;
           if (pong <= now + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
         }
@@ -698,8 +727,11 @@ export class ClusterBus {
   failureReportCount(node: ClusterNode): number {
     const maxAge = this.host.nodeTimeoutMs() * FAIL_REPORT_VALIDITY_MULT;
     const now = this.host.nowMs();
-    for (const [id, at] of node.failReports) if (now - at > maxAge) node.failReports.delete(id);
-    return node.failReports.size;
+    const reports = node.failReports;
+    if (reports === null) return 0;
+    for (const [id, at] of reports) if (now - at > maxAge) reports.delete(id);
+    if (reports.size === 0) node.failReports = null;
+    return reports.size;
   }
 
   /** markNodeAsFailingIfNeeded: PFAIL becomes FAIL once a majority of masters (counting me) report it. */
@@ -745,7 +777,9 @@ export class ClusterBus {
       if (this.state.importingFrom.get(j) === n) this.state.importingFrom.delete(j);
       if (this.state.migratingTo.get(j) === n) this.state.migratingTo.delete(j);
     }
-    for (const other of this.state.nodes.values()) other.failReports.delete(n.id);
+    for (const other of this.state.nodes.values()) {
+      if (other.failReports !== null && other.failReports.delete(n.id) && other.failReports.size === 0) other.failReports = null;
+    }
     if (n.replicaOf) n.replicaOf.removeReplica(n);
     this.state.nodes.delete(n.id);
     this.nodeList = null;

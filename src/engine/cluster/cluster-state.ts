@@ -199,7 +199,7 @@ export class ClusterState {
 
   /** Valid failure reports about a node from other masters (the bus fills these in). */
   failureReports(node: ClusterNode): number {
-    return node.failReports.size;
+    return node.failReports?.size ?? 0;
   }
 
   countMessage(map: Map<MessageType, number>, type: MessageType): void {

@@ -116,13 +116,12 @@ export class LockstepHost extends BaseHost {
       let end = Math.min(e + this.fabric.network.minLatencyUs() - 1, limitUs);
       const action = this.actions.nextAt();
       if (action !== null && action <= end) end = action - 1;
-      const inboxes = this.takeInboxes(end);
-      const due = this.due(end, inboxes);
+      const due = [...this.gather(end)];
       this.advancing = true;
       try {
         if (this.starting.size > 0) await this.started();
-        const results = await Promise.all(due.map((a) => this.remotes.get(a)!.advance(end, inboxes.get(a) ?? [])));
-        due.forEach((a, i) => this.applyResult(a, results[i]));
+        const results = await Promise.all(due.map((slot) => this.remotes.get(slot.address)!.advance(end, slot.inbox)));
+        due.forEach((slot, i) => this.applyResult(slot, results[i]));
       } finally {
         this.advancing = false;
       }

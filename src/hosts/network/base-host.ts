@@ -55,13 +55,39 @@ interface DiskFile {
 /** vm.dirty_expire_centisecs: the kernel writes back dirty pages this old. */
 export const DIRTY_EXPIRE_US = 30_000_000;
 
+/**
+ * A running node's bookkeeping in the host, one record per process: kept in one object so that a step, which
+ * may run thousands of times per virtual second, finds everything about a node with one lookup.
+ */
+export interface NodeSlot {
+  readonly address: EndpointId;
+  /** Its place in the order nodes were added: the order results are applied in. */
+  readonly index: number;
+  /** Its next wake-up, as it reported after its last advance; null: only input wakes it (or it is paused). */
+  next: TimeUs | null;
+  /** The process ended (killed, exited): its heap entries and any input gathered for it are void. */
+  dead: boolean;
+  /** Input gathered for its coming advance, in delivery order. */
+  inbox: Delivery[];
+  /** The step that last put it in the due list (so it is listed once per step). */
+  dueStep: number;
+  /** due() took its wake-up entry out of the heap: applyResult puts one back. */
+  woken: boolean;
+  /** Paused (SIGSTOPped): what arrived meanwhile, in arrival order; null when running. */
+  held: Delivery[] | null;
+  /** A resumed node's held input (or a clock step), handed over first with its next advance. */
+  released: Delivery[] | null;
+  /** A resumed node's catch-up writes leave no earlier than its resume time. */
+  notBefore: TimeUs | null;
+}
+
 export abstract class BaseHost {
   readonly fabric: Fabric;
   readonly actions = new ScheduledActions();
   readonly epochMs: number;
   private readonly persistClusterConfig: boolean;
-  /** Every node's next wake-up, as it reported after its last advance. */
-  protected readonly next = new Map<EndpointId, TimeUs | null>();
+  /** The running (or paused) node processes, by address. */
+  private readonly live = new Map<EndpointId, NodeSlot>();
   /** Nodes in the order they were added: the order results are applied in. */
   protected readonly order: EndpointId[] = [];
   private readonly orderIndex = new Map<EndpointId, number>();
@@ -70,7 +96,7 @@ export abstract class BaseHost {
    * cluster steps thousands of times per virtual second). Entries go stale when a node reports a new time;
    * `next` is the truth and stale entries are skipped.
    */
-  private readonly wakeups = new MinHeap<{ at: TimeUs; node: EndpointId }>((a, b) => a.at - b.at || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  private readonly wakeups = new MinHeap<{ at: TimeUs; slot: NodeSlot }>((a, b) => a.at - b.at || a.slot.index - b.slot.index);
   private readonly rng: Prng;
   private frontier: TimeUs = 0;
   /** Every address a node was added at, with the spec its next restart uses. */
@@ -80,16 +106,15 @@ export abstract class BaseHost {
   private readonly disks = new Map<EndpointId, string | null>();
   private readonly dataFiles = new Map<EndpointId, Map<string, DiskFile>>();
   private readonly busOf = new Map<EndpointId, string>();
-  /** Paused (SIGSTOPped) nodes, with what arrived for them meanwhile, in arrival order. */
-  private readonly held = new Map<EndpointId, Delivery[]>();
-  /** Resumed nodes' held input, handed over with their next advance. */
-  private readonly released = new Map<EndpointId, Delivery[]>();
-  /** A resumed node's catch-up writes leave no earlier than its resume time. */
-  private readonly notBefore = new Map<EndpointId, TimeUs>();
+  /** Slots with released input waiting for their next advance. */
+  private releasedSlots: NodeSlot[] = [];
+  /** The nodes due in the current step (reused from step to step), and the step's number. */
+  private readonly dueList: NodeSlot[] = [];
+  private stepNo = 0;
 
   constructor(opts: HostOptions) {
     this.fabric = new Fabric(opts);
-    this.fabric.isNodeAddress = (address) => this.next.has(address);
+    this.fabric.isNodeAddress = (address) => this.live.has(address);
     this.rng = new Prng(opts.seed);
     this.epochMs = opts.epochMs ?? DEFAULT_EPOCH_MS;
     this.persistClusterConfig = opts.persistClusterConfig ?? true;
@@ -135,14 +160,18 @@ export abstract class BaseHost {
   }
 
   protected register(address: EndpointId, startUs: TimeUs, config?: Record<string, string>): void {
-    if (this.next.has(address)) throw new Error(`a node already listens at ${address}`);
-    this.next.set(address, startUs);
+    if (this.live.has(address)) throw new Error(`a node already listens at ${address}`);
     // A restarted node keeps its place in the order results are applied in.
     if (!this.orderIndex.has(address)) {
       this.orderIndex.set(address, this.order.length);
       this.order.push(address);
     }
-    this.wakeups.push({ at: startUs, node: address });
+    const slot: NodeSlot = {
+      address, index: this.orderIndex.get(address)!, next: startUs, dead: false, inbox: [], dueStep: -1, woken: false,
+      held: null, released: null, notBefore: null,
+    };
+    this.live.set(address, slot);
+    this.wakeups.push({ at: startUs, slot });
     if (config?.['cluster-enabled'] === 'yes') {
       const port = Number(config.port ?? /:(\d+)$/.exec(address)?.[1] ?? 6379);
       const cport = Number(config['cluster-port'] ?? 0) || port + 10000;
@@ -153,10 +182,10 @@ export abstract class BaseHost {
   }
 
   /** Whether a node's process is alive at this address (a paused one is). */
-  isNode = (id: EndpointId): boolean => this.next.has(id);
+  isNode = (id: EndpointId): boolean => this.live.has(id);
 
   isPaused(address: EndpointId): boolean {
-    return this.held.has(address);
+    return this.live.get(address)?.held != null;
   }
 
   /** Open a connection from a client program (named `client`) to a node, now. A dead node refuses it. */
@@ -190,7 +219,7 @@ export abstract class BaseHost {
    * close), what is on its way to it is lost, its bus address and port refuse connections. Its disk stays.
    */
   kill(address: EndpointId): void {
-    if (!this.next.has(address)) throw new Error(`no node running at ${address}`);
+    if (!this.live.has(address)) throw new Error(`no node running at ${address}`);
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
     this.fault('kill', address, at);
@@ -200,10 +229,9 @@ export abstract class BaseHost {
   /** The process is gone (killed, or exited after SHUTDOWN): connections reset, nothing pending for it. */
   private endProcess(address: EndpointId, at: TimeUs): void {
     this.stopProcess(address);
-    this.next.delete(address);
-    this.held.delete(address);
-    this.released.delete(address);
-    this.notBefore.delete(address);
+    const slot = this.live.get(address);
+    if (slot !== undefined) slot.dead = true;
+    this.live.delete(address);
     // Connections (bus links included) are reset while the bus address is still known, then it stops listening.
     this.fabric.nodeDown(address, at);
     const bus = this.busOf.get(address);
@@ -220,7 +248,7 @@ export abstract class BaseHost {
     const previous = this.specs.get(address);
     if (!previous) throw new Error(`no node at ${address}`);
     this.checkFaultAllowed();
-    if (this.next.has(address)) this.kill(address);
+    if (this.live.has(address)) this.kill(address);
     const at = this.faultTimeUs();
     const life = (this.lives.get(address) ?? 1) + 1;
     const next: NodeSpec = { ...previous, ...spec, address };
@@ -240,14 +268,15 @@ export abstract class BaseHost {
    * SIGSTOP (a long GC pause): the node does nothing until resumed; what arrives for it waits in the kernel.
    */
   pause(address: EndpointId): void {
-    if (!this.next.has(address)) throw new Error(`no node running at ${address}`);
-    if (this.held.has(address)) throw new Error(`${address} is already paused`);
+    const slot = this.live.get(address);
+    if (slot === undefined) throw new Error(`no node running at ${address}`);
+    if (slot.held !== null) throw new Error(`${address} is already paused`);
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
-    this.held.set(address, this.released.get(address) ?? []);
-    this.released.delete(address);
-    this.notBefore.delete(address);
-    this.next.set(address, null);
+    slot.held = slot.released ?? [];
+    slot.released = null;
+    slot.notBefore = null;
+    slot.next = null;
     this.fault('pause', address, at);
   }
 
@@ -256,16 +285,17 @@ export abstract class BaseHost {
    * loop then runs up to now (what it writes on the way leaves now, not in the past).
    */
   resume(address: EndpointId): void {
-    const held = this.held.get(address);
-    if (held === undefined) throw new Error(`${address} is not paused`);
+    const slot = this.live.get(address);
+    const held = slot?.held;
+    if (slot === undefined || held == null) throw new Error(`${address} is not paused`);
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
-    this.held.delete(address);
+    slot.held = null;
     // The node's clock jumps to now first; then everything that waited in the kernel is there at once.
-    this.released.set(address, [{ kind: 'resume', at }, ...held.map((d) => ({ ...d, at }))]);
-    this.notBefore.set(address, at);
-    this.next.set(address, at);
-    this.wakeups.push({ at, node: address });
+    this.release(slot, [{ kind: 'resume', at }, ...held.map((d) => ({ ...d, at }))]);
+    slot.notBefore = at;
+    slot.next = at;
+    this.wakeups.push({ at, slot });
     this.fault('resume', address, at);
   }
 
@@ -278,16 +308,16 @@ export abstract class BaseHost {
    * 7.0, the cluster bus's ping and failure timeouts. The step outlives a restart of the process.
    */
   stepClock(address: EndpointId, deltaMs: number): void {
-    if (!this.next.has(address)) throw new Error(`no node running at ${address}`);
+    const slot = this.live.get(address);
+    if (slot === undefined) throw new Error(`no node running at ${address}`);
     this.checkFaultAllowed();
     const at = this.faultTimeUs();
     this.clockSteps.set(address, (this.clockSteps.get(address) ?? 0) + deltaMs);
     const step: Delivery = { kind: 'clock', at, stepMs: deltaMs };
-    const held = this.held.get(address);
-    if (held !== undefined) held.push(step);
+    if (slot.held !== null) slot.held.push(step);
     else {
-      this.released.set(address, [...(this.released.get(address) ?? []), step]);
-      this.wakeups.push({ at, node: address });
+      this.release(slot, [...(slot.released ?? []), step]);
+      this.wakeups.push({ at, slot });
     }
     this.fault('clock-step', address, at);
   }
@@ -345,57 +375,99 @@ export abstract class BaseHost {
     for (;;) {
       const head = this.wakeups.peek();
       if (!head) return null;
-      if (this.next.get(head.node) === head.at) return head.at;
+      if (!head.slot.dead && head.slot.next === head.at) return head.at;
       this.wakeups.pop();
     }
   }
 
-  /**
-   * Every node's input up to `untilUs` (running the actions due on the way). Input for a paused node is held
-   * back; a resumed node gets what was held for it first.
-   */
-  protected takeInboxes(untilUs: TimeUs): Map<EndpointId, Delivery[]> {
-    const inboxes = this.fabric.takeArrivals(untilUs, this.isNode, this.actions);
-    for (const [address, list] of inboxes) {
-      // Killed by an action after these arrived (the lockstep host ends windows at actions, so rarely).
-      if (!this.next.has(address)) {
-        inboxes.delete(address);
-        continue;
-      }
-      const held = this.held.get(address);
-      if (held !== undefined) {
-        held.push(...list);
-        inboxes.delete(address);
-      }
-    }
-    for (const [address, list] of this.released) {
-      const later = inboxes.get(address);
-      inboxes.set(address, later ? [...list, ...later] : list);
-    }
-    this.released.clear();
-    return inboxes;
+  /** Input handed to a node ahead of anything else at its next advance (a resume's held input, a clock step). */
+  private release(slot: NodeSlot, list: Delivery[]): void {
+    if (slot.released === null) this.releasedSlots.push(slot);
+    slot.released = list;
   }
 
-  protected applyResult(address: EndpointId, r: AdvanceResult): void {
+  /**
+   * Where an arrival for `to` goes: the inbox of a running node (listed as due), the held list of a paused one,
+   * or nowhere (undefined: not a node; a client program gets it).
+   */
+  private readonly inboxOf = (to: EndpointId): Delivery[] | undefined => {
+    const slot = this.live.get(to);
+    if (slot === undefined) return undefined;
+    if (slot.held !== null) return slot.held;
+    this.markDue(slot);
+    return slot.inbox;
+  };
+
+  private markDue(slot: NodeSlot): void {
+    if (slot.dueStep === this.stepNo) return;
+    slot.dueStep = this.stepNo;
+    this.dueList.push(slot);
+  }
+
+  /**
+   * The nodes that run in a step ending at `untilUs`, in the order they were added, each with its input in
+   * `inbox` (running the actions due on the way): nodes with input, and nodes that wake by then. Input for a
+   * paused node is held back; a resumed node gets what was held for it first. The list is reused by the next
+   * call.
+   */
+  protected gather(untilUs: TimeUs): readonly NodeSlot[] {
+    this.stepNo++;
+    const due = this.dueList;
+    due.length = 0;
+    this.fabric.takeArrivals(untilUs, this.inboxOf, this.actions);
+    if (this.releasedSlots.length > 0) {
+      for (const slot of this.releasedSlots) {
+        if (slot.dead || slot.released === null) continue;
+        slot.inbox = slot.inbox.length > 0 ? [...slot.released, ...slot.inbox] : slot.released;
+        slot.released = null;
+        this.markDue(slot);
+      }
+      this.releasedSlots = [];
+    }
+    for (;;) {
+      const at = this.earliestWakeup();
+      if (at === null || at > untilUs) break;
+      const slot = this.wakeups.pop()!.slot;
+      slot.woken = true;
+      this.markDue(slot);
+    }
+    // Killed by an action after input arrived for it (the lockstep host ends windows at actions, so rarely).
+    let kept = 0;
+    for (const slot of due) if (!slot.dead) due[kept++] = slot;
+    due.length = kept;
+    if (kept > 1) due.sort((a, b) => a.index - b.index);
+    return due;
+  }
+
+  /** A node's advance returned: route what it wrote, file its next wake-up, keep what it saved. */
+  protected applyResult(slot: NodeSlot, r: AdvanceResult): void {
+    const address = slot.address;
+    // The input went with the advance.
+    if (slot.inbox.length > 0) slot.inbox = [];
     // The heap needs an entry for the node's next time unless it still holds one: push when the time changed, or
-    // when due() took the node's entry out.
-    const popped = this.wokenUp.delete(address);
-    if (r.nextEventUs !== null && (popped || r.nextEventUs !== this.next.get(address))) this.wakeups.push({ at: r.nextEventUs, node: address });
-    this.next.set(address, r.nextEventUs);
+    // when gather() took the node's entry out.
+    const popped = slot.woken;
+    slot.woken = false;
+    if (r.nextEventUs !== null && (popped || r.nextEventUs !== slot.next)) this.wakeups.push({ at: r.nextEventUs, slot });
+    slot.next = r.nextEventUs;
     let outbox = r.outbox;
-    const floor = this.notBefore.get(address);
-    if (floor !== undefined) {
+    const floor = slot.notBefore;
+    if (floor !== null) {
       // Nothing leaves a stopped process: the first run after a resume sends at the resume time at the earliest.
-      this.notBefore.delete(address);
+      slot.notBefore = null;
       outbox = outbox.map((e) => (e.at < floor ? { ...e, at: floor } : e));
     }
-    if (outbox.some((e) => e.kind === 'file')) {
+    let files = false;
+    for (let i = 0; i < outbox.length; i++) if (outbox[i].kind === 'file') files = true;
+    if (files) {
       for (const e of outbox) if (e.kind === 'file') this.applyFileOp(address, e.file, e.at);
       outbox = outbox.filter((e) => e.kind !== 'file');
     }
-    this.fabric.routeEmissions(address, outbox);
-    for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
-    this.fabric.logNodeEvents(address, r.events);
+    if (outbox.length > 0) this.fabric.routeEmissions(address, outbox);
+    if (r.events.length > 0) {
+      for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
+      this.fabric.logNodeEvents(address, r.events);
+    }
     if (r.exited === true) this.processExited(address);
   }
 
@@ -403,22 +475,4 @@ export abstract class BaseHost {
   private processExited(address: EndpointId): void {
     this.endProcess(address, this.faultTimeUs());
   }
-
-  /** Nodes that must run in a step ending at `untilUs`: they have input, or they wake by then. */
-  protected due(untilUs: TimeUs, inboxes: Map<EndpointId, unknown>): EndpointId[] {
-    const due = [...inboxes.keys()];
-    for (;;) {
-      const at = this.earliestWakeup();
-      if (at === null || at > untilUs) break;
-      const node = this.wakeups.pop()!.node;
-      this.wokenUp.add(node);
-      if (!due.includes(node)) due.push(node);
-    }
-    // Results are applied in the order nodes were added, whatever the order they became due in.
-    if (due.length > 1) due.sort((a, b) => this.orderIndex.get(a)! - this.orderIndex.get(b)!);
-    return due;
-  }
-
-  /** Nodes whose wake-up entry due() took out of the heap: applyResult puts one back. */
-  private readonly wokenUp = new Set<EndpointId>();
 }

@@ -6,7 +6,7 @@
 import type { TimeUs } from '../../engine/types/time.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { EngineEvent } from '../../engine/server/events.ts';
-import { VirtualNetwork, compareRouted, type EndpointId, type LinkProfile, type RoutedMessage } from './virtual-network.ts';
+import { VirtualNetwork, compareRouted, type EndpointId, type LinkProfile, type RoutedMessage, type Stream } from './virtual-network.ts';
 import { MinHeap } from './min-heap.ts';
 import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 
@@ -56,6 +56,21 @@ export interface HostConnection {
   readonly closed: boolean;
 }
 
+/**
+ * Where a node's bus messages to one bus address go, worked out once: the node listening there, the link's name,
+ * both IPs, the link's stream and the sender's message counter. Dropped whenever a bus address or a process
+ * comes or goes.
+ */
+interface BusRoute {
+  to: EndpointId;
+  conn: string;
+  fromIp: string;
+  toIp: string;
+  stream: Stream;
+  seq: { n: number };
+  toLife: number | undefined;
+}
+
 interface ConnectionRecord {
   id: ConnId;
   /** The side that opened it: a client program, or a node (MIGRATE). */
@@ -78,7 +93,8 @@ export class Fabric {
   private readonly keepLog: boolean;
   private readonly inflight = new MinHeap<InFlight>(compareRouted);
   private readonly connections = new Map<ConnId, ConnectionRecord>();
-  private readonly senderSeq = new Map<EndpointId, number>();
+  /** Each sender's running message number. */
+  private readonly senderSeq = new Map<EndpointId, { n: number }>();
   private readonly clientConnCount = new Map<EndpointId, number>();
   private readonly clientPort = new Map<EndpointId, number>();
   /** Cluster bus addresses ("ip:cport") of the nodes that have one. */
@@ -113,11 +129,13 @@ export class Fabric {
   /** A cluster-enabled node listens for the bus at `busAddress`. */
   registerBus(busAddress: string, node: EndpointId): void {
     this.busAddresses.set(busAddress, node);
+    this.busRoutes.clear();
   }
 
   /** Nobody listens at `busAddress` any more: what is sent there comes back as 'bus-down'. */
   unregisterBus(busAddress: string): void {
     this.busAddresses.delete(busAddress);
+    this.busRoutes.clear();
   }
 
   /**
@@ -127,6 +145,7 @@ export class Fabric {
    */
   nodeDown(node: EndpointId, at: TimeUs): void {
     this.down.add(node);
+    this.busRoutes.clear();
     // Its bus links are TCP connections too: every node that exchanged bus messages with it sees them reset
     // (Redis frees the link on the error and counts the reconnection's ping from then on).
     let busAddress: string | null = null;
@@ -165,28 +184,36 @@ export class Fabric {
   nodeUp(node: EndpointId): void {
     this.down.delete(node);
     this.lives.set(node, (this.lives.get(node) ?? 0) + 1);
+    this.busRoutes.clear();
   }
 
   logFault(fault: FaultKind, node: EndpointId, at: TimeUs): void {
     if (this.keepLog) this.log.push({ kind: 'fault', fault, node, at });
   }
 
-  /** Bus link names and endpoint IPs, built once: every bus message needs them. */
-  private readonly busConns = new Map<EndpointId, Map<EndpointId, string>>();
-  private readonly ips = new Map<EndpointId, string>();
+  /** Each node's routes to the bus addresses it sends to. */
+  private readonly busRoutes = new Map<EndpointId, Map<string, BusRoute>>();
 
-  private busConn(from: EndpointId, to: EndpointId): string {
-    let m = this.busConns.get(from);
-    if (m === undefined) this.busConns.set(from, (m = new Map()));
-    let id = m.get(to);
-    if (id === undefined) m.set(to, (id = `bus:${from}>${to}`));
-    return id;
+  /** The route from `node` to the bus at `busAddress`; undefined when nobody listens there. */
+  private busRoute(node: EndpointId, busAddress: string): BusRoute | undefined {
+    let routes = this.busRoutes.get(node);
+    if (routes === undefined) this.busRoutes.set(node, (routes = new Map()));
+    let route = routes.get(busAddress);
+    if (route === undefined) {
+      const to = this.busAddresses.get(busAddress);
+      if (to === undefined) return undefined;
+      const conn = `bus:${node}>${to}`;
+      route = { to, conn, fromIp: ipOf(node), toIp: ipOf(to), stream: this.network.stream(conn, node), seq: this.seqOf(node), toLife: this.lives.get(to) };
+      routes.set(busAddress, route);
+      this.linkBusPeers(node, to);
+    }
+    return route;
   }
 
-  private cachedIp(address: EndpointId): string {
-    let ip = this.ips.get(address);
-    if (ip === undefined) this.ips.set(address, (ip = ipOf(address)));
-    return ip;
+  private seqOf(sender: EndpointId): { n: number } {
+    let seq = this.senderSeq.get(sender);
+    if (seq === undefined) this.senderSeq.set(sender, (seq = { n: 0 }));
+    return seq;
   }
 
   /** Route a node's writes. */
@@ -194,13 +221,17 @@ export class Fabric {
     for (const e of outbox) {
       if (e.kind === 'bus') {
         // Nobody listens at that address: the connection is refused, and the sender learns it a round trip later.
-        const to = this.busAddresses.get(e.to);
-        if (to === undefined) {
+        const route = this.busRoute(node, e.to);
+        if (route === undefined) {
           this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at);
           continue;
         }
-        this.send({ from: node, to, conn: this.busConn(node, to), kind: 'bus', msg: e.msg, fromIp: this.cachedIp(node), toIp: this.cachedIp(to) }, e.at);
-        this.linkBusPeers(node, to);
+        const seq = ++route.seq.n;
+        const arriveAt = this.network.arrivalOn(route.stream, route.to, e.at, seq);
+        if (arriveAt === null) continue;
+        const m: InFlight = { from: node, to: route.to, conn: route.conn, kind: 'bus', msg: e.msg, fromIp: route.fromIp, toIp: route.toIp, sendAt: e.at, senderSeq: seq, arriveAt };
+        if (route.toLife !== undefined) m.toLife = route.toLife;
+        this.inflight.push(m);
         continue;
       }
       if (e.kind === 'connect') {
@@ -242,11 +273,10 @@ export class Fabric {
 
   /**
    * Take every message arriving up to `untilUs`, in delivery order. Messages to client programs are handed to
-   * them at once (their reactions are stamped with the arrival time); messages to nodes are returned grouped by
-   * node, as the node's inbox.
+   * them at once (their reactions are stamped with the arrival time); a message to a node is appended to the list
+   * `inboxOf` gives for it (undefined: no node there, so a client program's).
    */
-  takeArrivals(untilUs: TimeUs, isNode: (id: EndpointId) => boolean, actions: ScheduledActions): Map<EndpointId, Delivery[]> {
-    const inboxes = new Map<EndpointId, Delivery[]>();
+  takeArrivals(untilUs: TimeUs, inboxOf: (to: EndpointId) => Delivery[] | undefined, actions: ScheduledActions): void {
     for (;;) {
       const head = this.inflight.peek();
       if (!head || head.arriveAt > untilUs) break;
@@ -261,22 +291,16 @@ export class Fabric {
           sendAt: head.sendAt, arriveAt: head.arriveAt, size: head.msg ? busMessageSize(head.msg) : head.bytes?.length ?? 0,
         });
       }
-      if (isNode(head.to)) {
-        const list = inboxes.get(head.to) ?? [];
-        list.push(toDelivery(head));
-        inboxes.set(head.to, list);
-      } else {
-        this.deliverToClient(head);
-      }
+      const inbox = inboxOf(head.to);
+      if (inbox !== undefined) inbox.push(toDelivery(head));
+      else this.deliverToClient(head);
     }
     actions.runUpTo(untilUs, this);
-    return inboxes;
   }
 
   /** @internal used by ClientConnection */
   send(msg: Omit<InFlight, 'arriveAt' | 'sendAt' | 'senderSeq'>, sendAt: TimeUs): void {
-    const seq = (this.senderSeq.get(msg.from) ?? 0) + 1;
-    this.senderSeq.set(msg.from, seq);
+    const seq = ++this.seqOf(msg.from).n;
     const arriveAt = this.network.arrival(msg.from, msg.to, msg.conn, sendAt, seq);
     if (arriveAt !== null) {
       // The message object becomes the in-flight record (callers build a fresh one per send).

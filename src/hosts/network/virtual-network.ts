@@ -46,6 +46,14 @@ export interface RoutedMessage extends OutgoingMessage {
   arriveAt: TimeUs;
 }
 
+/** One direction of a connection: its sender, the sender's hash (every jitter and loss draw starts from it), and
+ * the last arrival on it. */
+export interface Stream {
+  readonly from: EndpointId;
+  readonly fromHash: number;
+  lastArrival: TimeUs;
+}
+
 interface LinkChange {
   at: TimeUs;
   profile: Partial<LinkProfile> | null;
@@ -57,10 +65,8 @@ export class VirtualNetwork {
   private defaults: LinkProfile;
   /** Per directed link "a>b": changes in time order, so a message is routed with the state at its send time. */
   private readonly changes = new Map<string, LinkChange[]>();
-  /** Last arrival per connection and direction (connection, then sender), to keep each byte stream in order. */
-  private readonly lastArrival = new Map<string, Map<EndpointId, TimeUs>>();
-  /** hashString of each sender, which every message's jitter and loss draw start from. */
-  private readonly fromHashes = new Map<EndpointId, number>();
+  /** Each connection's directions (connection, then sender), to keep each byte stream in order. */
+  private readonly streams = new Map<string, Map<EndpointId, Stream>>();
   /** The link state when no link has a change of its own. */
   private defaultState: LinkProfile & { blocked: boolean };
 
@@ -118,13 +124,26 @@ export class VirtualNetwork {
    * path (a simulated cluster routes every bus message through here).
    */
   arrival(from: EndpointId, to: EndpointId, conn: string, sendAt: TimeUs, senderSeq: number): TimeUs | null {
+    return this.arrivalOn(this.stream(conn, from), to, sendAt, senderSeq);
+  }
+
+  /** One direction of a connection (a caller sending on it often may keep it). */
+  stream(conn: string, from: EndpointId): Stream {
+    let byFrom = this.streams.get(conn);
+    if (byFrom === undefined) this.streams.set(conn, (byFrom = new Map()));
+    let s = byFrom.get(from);
+    if (s === undefined) byFrom.set(from, (s = { from, fromHash: hashString(from), lastArrival: 0 }));
+    return s;
+  }
+
+  /** arrival() on a stream already looked up. */
+  arrivalOn(stream: Stream, to: EndpointId, sendAt: TimeUs, senderSeq: number): TimeUs | null {
+    const from = stream.from;
     const link = this.changes.size === 0 ? this.defaultState : this.linkAt(from, to, sendAt);
     if (link.blocked) return null;
     let delay = link.latencyUs;
     if (link.jitterUs > 0 || link.loss > 0) {
-      let fromHash = this.fromHashes.get(from);
-      if (fromHash === undefined) this.fromHashes.set(from, (fromHash = hashString(from)));
-      let h = this.seedHash ^ fromHash;
+      let h = this.seedHash ^ stream.fromHash;
       h = Math.imul(h ^ senderSeq, 0x9e3779b1) >>> 0;
       h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
       if (link.jitterUs > 0) delay += h % (link.jitterUs + 1);
@@ -133,17 +152,15 @@ export class VirtualNetwork {
         if (lossDraw < link.loss) delay += TCP_RTO_MIN_US;
       }
     }
-    // Per connection, per direction (keyed by sender): the last arrival, which later bytes cannot overtake.
-    let byFrom = this.lastArrival.get(conn);
-    if (byFrom === undefined) this.lastArrival.set(conn, (byFrom = new Map()));
-    const arriveAt = Math.max(byFrom.get(from) ?? 0, sendAt + delay);
-    byFrom.set(from, arriveAt);
+    // Per connection, per direction: the last arrival, which later bytes cannot overtake.
+    const arriveAt = Math.max(stream.lastArrival, sendAt + delay);
+    stream.lastArrival = arriveAt;
     return arriveAt;
   }
 
   /** Forget a closed connection's ordering state. */
   closeConnection(conn: string): void {
-    this.lastArrival.delete(conn);
+    this.streams.delete(conn);
   }
 
   private linkAt(from: EndpointId, to: EndpointId, at: TimeUs): LinkProfile & { blocked: boolean } {

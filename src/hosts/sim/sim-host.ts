@@ -79,10 +79,9 @@ export class SimHost extends BaseHost {
 
   private stepAt(t: TimeUs): void {
     this.nowUs = Math.max(this.nowUs, t);
-    const inboxes = this.takeInboxes(t);
-    for (const address of this.due(t, inboxes)) {
-      const r = this.node(address).advance(t, inboxes.get(address) ?? []);
-      this.applyResult(address, r);
+    for (const slot of this.gather(t)) {
+      const r = this.node(slot.address).advance(t, slot.inbox);
+      this.applyResult(slot, r);
     }
   }
 }
