@@ -377,13 +377,14 @@ export class ClusterBus {
     };
   }
 
+  /** A node's gossip entry: the one made before, while none of the fields it copies has changed. */
   private gossipEntry(n: ClusterNode): GossipEntry {
-    const pingSentS = Math.floor(n.pingSentMs / 1000);
-    const pongReceivedS = Math.floor(n.pongReceivedMs / 1000);
-    const flags = n.flags.mask;
     const c = n.gossipCache;
-    if (c !== null && c.pingSentS === pingSentS && c.pongReceivedS === pongReceivedS && c.flags === flags && c.id === n.id && c.ip === n.ip && c.port === n.port && c.cport === n.cport) return c;
-    return (n.gossipCache = { id: n.id, pingSentS, pongReceivedS, ip: n.ip, port: n.port, cport: n.cport, flags });
+    if (c !== null) return c;
+    return (n.gossipCache = {
+      id: n.id, pingSentS: Math.floor(n.pingSentMs / 1000), pongReceivedS: Math.floor(n.pongReceivedMs / 1000),
+      ip: n.ip, port: n.port, cport: n.cport, flags: n.flags.mask,
+    });
   }
 
   private emit(node: ClusterNode | string, msg: BusMessage): void {

@@ -50,6 +50,7 @@ export class NodeFlags implements Iterable<NodeFlag> {
     if (m !== this.mask) {
       this.mask = m;
       clusterChanges.count++;
+      this.flagsChanged();
     }
     return this;
   }
@@ -59,9 +60,13 @@ export class NodeFlags implements Iterable<NodeFlag> {
     if (had) {
       this.mask &= ~FLAG_BITS[f];
       clusterChanges.count++;
+      this.flagsChanged();
     }
     return had;
   }
+
+  /** A subclass may react to a change of the bits. */
+  protected flagsChanged(): void {}
 
   *[Symbol.iterator](): Iterator<NodeFlag> {
     for (const [f, bit] of FLAG_ENTRIES) if (this.mask & bit) yield f;
@@ -81,8 +86,28 @@ export class ClusterNode extends NodeFlags {
   /** Failure reports: which master said it cannot reach this node, and when (unix ms); null while there are none. */
   failReports: Map<string, number> | null = null;
   /** Unix ms of the PING we wait an answer for (0 = none) and of the last PONG. */
-  pingSentMs = 0;
-  pongReceivedMs = 0;
+  get pingSentMs(): number {
+    return this.pingSent;
+  }
+  set pingSentMs(v: number) {
+    this.pingSent = v;
+    this.gossipCache = null;
+  }
+  get pongReceivedMs(): number {
+    return this.pongReceived;
+  }
+  set pongReceivedMs(v: number) {
+    this.pongReceived = v;
+    this.gossipCache = null;
+  }
+  private pingSent = 0;
+  private pongReceived = 0;
+  /**
+   * The last gossip entry made about this node, shared by every message that carries it until a field it copies
+   * changes (the setters of those fields drop it; receivers only read entries): a converging 1000-node cluster
+   * has a million PINGs in flight, each with 100 entries, and fresh objects for all of them took gigabytes.
+   */
+  gossipCache: import('./bus-message.ts').GossipEntry | null = null;
   /** The bus's bookkeeping of the link: when it was created and when anything last arrived from the node. */
   linkCtimeMs = 0;
   dataReceivedMs = 0;
@@ -119,8 +144,7 @@ export class ClusterNode extends NodeFlags {
       clusterChanges.count++;
     }
   }
-  /** clusterCron's schedule (CronSchedule): the earliest unix ms its tests can hold, and the node's heap slot. */
-  cronDueMs = 0;
+  /** The node's slot in clusterCron's schedule (CronSchedule); -1 when not filed. */
   cronHeapIndex = -1;
   /** The node's place in clusterCron's full pass over the table. */
   cronOrder = 0;
@@ -138,13 +162,50 @@ export class ClusterNode extends NodeFlags {
   private busAddressPort = -1;
   private busAddressText = '';
 
-  constructor(
-    public id: string,
-    public ip: string,
-    public port: number,
-    public cport: number,
-  ) {
+  constructor(id: string, ip: string, port: number, cport: number) {
     super();
+    this.idValue = id;
+    this.ipValue = ip;
+    this.portValue = port;
+    this.cportValue = cport;
+  }
+
+  /** The node's id and address (what gossip entries copy: changing one drops the cached entry). */
+  get id(): string {
+    return this.idValue;
+  }
+  set id(v: string) {
+    this.idValue = v;
+    this.gossipCache = null;
+  }
+  get ip(): string {
+    return this.ipValue;
+  }
+  set ip(v: string) {
+    this.ipValue = v;
+    this.gossipCache = null;
+  }
+  get port(): number {
+    return this.portValue;
+  }
+  set port(v: number) {
+    this.portValue = v;
+    this.gossipCache = null;
+  }
+  get cport(): number {
+    return this.cportValue;
+  }
+  set cport(v: number) {
+    this.cportValue = v;
+    this.gossipCache = null;
+  }
+  private idValue: string;
+  private ipValue: string;
+  private portValue: number;
+  private cportValue: number;
+
+  protected override flagsChanged(): void {
+    this.gossipCache = null;
   }
 
   /**
@@ -153,12 +214,6 @@ export class ClusterNode extends NodeFlags {
    */
   slotsBits: Uint8Array | null = null;
   slotsHash: number | null = null;
-  /**
-   * The last gossip entry made about this node, shared by every message that carries it until one of its fields
-   * changes (receivers only read entries): a converging 1000-node cluster has a million PINGs in flight, each
-   * with 100 entries, and fresh objects for all of them took gigabytes.
-   */
-  gossipCache: import('./bus-message.ts').GossipEntry | null = null;
   /** The node's slots as ranges (CLUSTER NODES, nodes.conf): a whole-map scan, so kept until they change. */
   slotRangesCache: [number, number][] | null = null;
 

@@ -37,20 +37,29 @@ export function cronDueMs(node: ClusterNode, timeout: number): number {
 
 const byCronOrder = (a: ClusterNode, b: ClusterNode): number => a.cronOrder - b.cronOrder;
 
+/**
+ * The nodes in a binary min-heap by moment. The moments live in a Float64Array beside the heap, not on the
+ * nodes: unix ms do not fit a small integer, so as object fields each would be a separate boxed number, and a
+ * heap walk would chase one per comparison.
+ */
 export class CronSchedule {
   private heap: ClusterNode[] = [];
+  private keys = new Float64Array(16);
   /** The node timeout the moments were computed with. */
   timeoutMs = -1;
 
   /** File every node of the table anew (after a full pass): `order` is each node's place in the full pass. */
   rebuild(nodes: readonly ClusterNode[], timeout: number): void {
     this.timeoutMs = timeout;
+    for (const n of this.heap) n.cronHeapIndex = -1;
     const heap = nodes.slice();
+    if (this.keys.length < heap.length) this.keys = new Float64Array(Math.max(heap.length, 2 * this.keys.length));
+    const keys = this.keys;
     for (let i = 0; i < heap.length; i++) {
       const n = heap[i];
       n.cronOrder = i;
       n.cronHeapIndex = i;
-      n.cronDueMs = cronDueMs(n, timeout);
+      keys[i] = cronDueMs(n, timeout);
     }
     this.heap = heap;
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
@@ -61,7 +70,9 @@ export class CronSchedule {
     const out = this.dueNodes;
     out.length = 0;
     const heap = this.heap;
-    if (heap.length === 0 || heap[0].cronDueMs > now) return out;
+    const keys = this.keys;
+    const size = heap.length;
+    if (size === 0 || keys[0] > now) return out;
     // Walk the part of the heap at or before `now` (every ancestor of a due node is due).
     const stack = this.walk;
     stack.length = 0;
@@ -70,8 +81,8 @@ export class CronSchedule {
       const i = stack.pop()!;
       out.push(heap[i]);
       const l = 2 * i + 1;
-      if (l < heap.length && heap[l].cronDueMs <= now) stack.push(l);
-      if (l + 1 < heap.length && heap[l + 1].cronDueMs <= now) stack.push(l + 1);
+      if (l < size && keys[l] <= now) stack.push(l);
+      if (l + 1 < size && keys[l + 1] <= now) stack.push(l + 1);
     }
     if (out.length > 1) out.sort(byCronOrder);
     return out;
@@ -84,58 +95,50 @@ export class CronSchedule {
   refile(node: ClusterNode): void {
     const i = node.cronHeapIndex;
     if (i < 0 || this.heap[i] !== node) return;
-    const before = node.cronDueMs;
-    node.cronDueMs = cronDueMs(node, this.timeoutMs);
-    if (node.cronDueMs < before) this.siftUp(i);
-    else if (node.cronDueMs > before) this.siftDown(i);
-  }
-
-  /** Refile `node` only if its moment moved earlier (a later moment may wait for the node's next visit). */
-  refileIfEarlier(node: ClusterNode): void {
-    const i = node.cronHeapIndex;
-    if (i < 0 || this.heap[i] !== node) return;
+    const before = this.keys[i];
     const due = cronDueMs(node, this.timeoutMs);
-    if (due < node.cronDueMs) {
-      node.cronDueMs = due;
-      this.siftUp(i);
-    }
-  }
-
-  /** Forget every node (the table changed: the next cron is a full pass and rebuilds). */
-  clear(): void {
-    for (const n of this.heap) n.cronHeapIndex = -1;
-    this.heap = [];
+    this.keys[i] = due;
+    if (due < before) this.siftUp(i);
+    else if (due > before) this.siftDown(i);
   }
 
   private siftUp(i: number): void {
     const heap = this.heap;
+    const keys = this.keys;
     const node = heap[i];
+    const key = keys[i];
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent].cronDueMs <= node.cronDueMs) break;
+      if (keys[parent] <= key) break;
       heap[i] = heap[parent];
+      keys[i] = keys[parent];
       heap[i].cronHeapIndex = i;
       i = parent;
     }
     heap[i] = node;
+    keys[i] = key;
     node.cronHeapIndex = i;
   }
 
   private siftDown(i: number): void {
     const heap = this.heap;
+    const keys = this.keys;
     const node = heap[i];
+    const key = keys[i];
     const n = heap.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const child = r < n && heap[r].cronDueMs < heap[l].cronDueMs ? r : l;
-      if (heap[child].cronDueMs >= node.cronDueMs) break;
+      const child = r < n && keys[r] < keys[l] ? r : l;
+      if (keys[child] >= key) break;
       heap[i] = heap[child];
+      keys[i] = keys[child];
       heap[i].cronHeapIndex = i;
       i = child;
     }
     heap[i] = node;
+    keys[i] = key;
     node.cronHeapIndex = i;
   }
 }
