@@ -16,6 +16,13 @@ export interface GossipEntry {
   cport: number;
   /** CLUSTER_NODE_* bits (FLAG_BITS). */
   flags: number;
+  /**
+   * The lab's shortcut, not on Redis's wire: the id's number in the sending thread (idNumber) and that thread's
+   * ID_REALM. A receiver in the same thread finds the node by number; a copy (another worker, a socket) has a
+   * copy of the realm, so its receiver looks the id up.
+   */
+  realm?: object;
+  num?: number;
 }
 
 export interface BusMessage {

@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../random/prng.ts';
 import type { BusMessage, GossipEntry } from './bus-message.ts';
-import { ClusterNode, FLAG_BITS, clusterChanges, maskToFlags } from './cluster-node.ts';
+import { ClusterNode, FLAG_BITS, ID_REALM, clusterChanges, idNumber, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 import { CronSchedule } from './cron-schedule.ts';
@@ -383,7 +383,7 @@ export class ClusterBus {
     if (c !== null) return c;
     return (n.gossipCache = {
       id: n.id, pingSentS: Math.floor(n.pingSentMs / 1000), pongReceivedS: Math.floor(n.pongReceivedMs / 1000),
-      ip: n.ip, port: n.port, cport: n.cport, flags: n.flags.mask,
+      ip: n.ip, port: n.port, cport: n.cport, flags: n.flags.mask, realm: ID_REALM, num: idNumber(n.id),
     });
   }
 
@@ -693,7 +693,7 @@ export class ClusterBus {
     const reporter = sender !== undefined && sender.isMaster ? sender : undefined;
     const myself = this.state.myself;
     for (const g of gossip) {
-      const node = this.state.nodes.get(g.id);
+      const node = this.state.nodes.forEntry(g);
       const failing = (g.flags & failingBits) !== 0;
       const noaddr = (g.flags & FLAG_BITS.noaddr) !== 0;
       if (node) {

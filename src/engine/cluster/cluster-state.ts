@@ -6,7 +6,7 @@
  * own view (ADDSLOTS, SETSLOT, KEYSLOT, NODES, INFO, ...) read and write it directly.
  */
 import type { Prng } from '../random/prng.ts';
-import { ClusterNode, slotsHash } from './cluster-node.ts';
+import { ClusterNode, NodeTable, slotsHash } from './cluster-node.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 
 /** CLUSTER_WRITABLE_DELAY: after a restart a master waits this long before declaring the cluster ok. */
@@ -23,7 +23,7 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export class ClusterState {
   myself: ClusterNode;
-  readonly nodes = new Map<string, ClusterNode>();
+  readonly nodes = new NodeTable();
   /** Who serves each slot in this member's view (null = unassigned). */
   readonly slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null);
   readonly migratingTo = new Map<number, ClusterNode>();

@@ -35,7 +35,7 @@ export function cronDueMs(node: ClusterNode, timeout: number): number {
   return due;
 }
 
-const byCronOrder = (a: ClusterNode, b: ClusterNode): number => a.cronOrder - b.cronOrder;
+const NONE: readonly ClusterNode[] = [];
 
 /**
  * The nodes in a binary min-heap by moment. The moments live in a Float64Array beside the heap, not on the
@@ -65,18 +65,15 @@ export class CronSchedule {
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  /** The nodes whose moment is at or before `now`, in full-pass order (the array is reused by the next call). */
+  /** The nodes whose moment is at or before `now`, in full-pass order. */
   due(now: number): readonly ClusterNode[] {
-    const out = this.dueNodes;
-    out.length = 0;
     const heap = this.heap;
     const keys = this.keys;
     const size = heap.length;
-    if (size === 0 || keys[0] > now) return out;
+    if (size === 0 || keys[0] > now) return NONE;
+    const out: ClusterNode[] = [];
     // Walk the part of the heap at or before `now` (every ancestor of a due node is due).
-    const stack = this.walk;
-    stack.length = 0;
-    stack.push(0);
+    const stack = [0];
     while (stack.length > 0) {
       const i = stack.pop()!;
       out.push(heap[i]);
@@ -84,12 +81,18 @@ export class CronSchedule {
       if (l < size && keys[l] <= now) stack.push(l);
       if (l + 1 < size && keys[l + 1] <= now) stack.push(l + 1);
     }
-    if (out.length > 1) out.sort(byCronOrder);
+    // Insertion sort: a cron rarely has more than a few due nodes.
+    for (let i = 1; i < out.length; i++) {
+      const n = out[i];
+      let j = i - 1;
+      while (j >= 0 && out[j].cronOrder > n.cronOrder) {
+        out[j + 1] = out[j];
+        j--;
+      }
+      out[j + 1] = n;
+    }
     return out;
   }
-
-  private readonly dueNodes: ClusterNode[] = [];
-  private readonly walk: number[] = [];
 
   /** File `node` at its moment now that its fields changed. */
   refile(node: ClusterNode): void {

@@ -11,7 +11,7 @@ import { Prng } from '../../engine/random/prng.ts';
 import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
 import type { FileOp } from '../../engine/net/wire.ts';
 import { Fabric, ScheduledActions, ipOf, type FabricOptions, type FaultKind, type HostConnection } from './fabric.ts';
-import { MinHeap } from './min-heap.ts';
+import { TimeHeap } from './min-heap.ts';
 import type { EndpointId } from './virtual-network.ts';
 
 /** 2026-01-01T00:00:00Z: the default wall clock at virtual time zero, so replays show the same TIME. */
@@ -81,6 +81,19 @@ export interface NodeSlot {
   notBefore: TimeUs | null;
 }
 
+/** Sort a step's nodes by the order they were added: an insertion sort, as a step rarely has more than a few. */
+function sortByIndex(slots: NodeSlot[]): void {
+  for (let i = 1; i < slots.length; i++) {
+    const s = slots[i];
+    let j = i - 1;
+    while (j >= 0 && slots[j].index > s.index) {
+      slots[j + 1] = slots[j];
+      j--;
+    }
+    slots[j + 1] = s;
+  }
+}
+
 export abstract class BaseHost {
   readonly fabric: Fabric;
   readonly actions = new ScheduledActions();
@@ -96,7 +109,7 @@ export abstract class BaseHost {
    * cluster steps thousands of times per virtual second). Entries go stale when a node reports a new time;
    * `next` is the truth and stale entries are skipped.
    */
-  private readonly wakeups = new MinHeap<{ at: TimeUs; slot: NodeSlot }>((a, b) => a.at - b.at || a.slot.index - b.slot.index);
+  private readonly wakeups = new TimeHeap<NodeSlot>();
   private readonly rng: Prng;
   private frontier: TimeUs = 0;
   /** Every address a node was added at, with the spec its next restart uses. */
@@ -108,8 +121,8 @@ export abstract class BaseHost {
   private readonly busOf = new Map<EndpointId, string>();
   /** Slots with released input waiting for their next advance. */
   private releasedSlots: NodeSlot[] = [];
-  /** The nodes due in the current step (reused from step to step), and the step's number. */
-  private readonly dueList: NodeSlot[] = [];
+  /** The nodes due in the current step, and the step's number. */
+  private dueList: NodeSlot[] = [];
   private stepNo = 0;
 
   constructor(opts: HostOptions) {
@@ -171,7 +184,7 @@ export abstract class BaseHost {
       held: null, released: null, notBefore: null,
     };
     this.live.set(address, slot);
-    this.wakeups.push({ at: startUs, slot });
+    this.wakeups.push(startUs, slot);
     if (config?.['cluster-enabled'] === 'yes') {
       const port = Number(config.port ?? /:(\d+)$/.exec(address)?.[1] ?? 6379);
       const cport = Number(config['cluster-port'] ?? 0) || port + 10000;
@@ -295,7 +308,7 @@ export abstract class BaseHost {
     this.release(slot, [{ kind: 'resume', at }, ...held.map((d) => ({ ...d, at }))]);
     slot.notBefore = at;
     slot.next = at;
-    this.wakeups.push({ at, slot });
+    this.wakeups.push(at, slot);
     this.fault('resume', address, at);
   }
 
@@ -317,7 +330,7 @@ export abstract class BaseHost {
     if (slot.held !== null) slot.held.push(step);
     else {
       this.release(slot, [...(slot.released ?? []), step]);
-      this.wakeups.push({ at, slot });
+      this.wakeups.push(at, slot);
     }
     this.fault('clock-step', address, at);
   }
@@ -373,9 +386,10 @@ export abstract class BaseHost {
   /** The earliest valid wake-up, dropping stale heap entries on the way. */
   private earliestWakeup(): TimeUs | null {
     for (;;) {
-      const head = this.wakeups.peek();
-      if (!head) return null;
-      if (!head.slot.dead && head.slot.next === head.at) return head.at;
+      const at = this.wakeups.peekTime();
+      if (at === null) return null;
+      const slot = this.wakeups.peek()!;
+      if (!slot.dead && slot.next === at) return at;
       this.wakeups.pop();
     }
   }
@@ -407,13 +421,11 @@ export abstract class BaseHost {
   /**
    * The nodes that run in a step ending at `untilUs`, in the order they were added, each with its input in
    * `inbox` (running the actions due on the way): nodes with input, and nodes that wake by then. Input for a
-   * paused node is held back; a resumed node gets what was held for it first. The list is reused by the next
-   * call.
+   * paused node is held back; a resumed node gets what was held for it first.
    */
   protected gather(untilUs: TimeUs): readonly NodeSlot[] {
     this.stepNo++;
-    const due = this.dueList;
-    due.length = 0;
+    const due: NodeSlot[] = (this.dueList = []);
     this.fabric.takeArrivals(untilUs, this.inboxOf, this.actions);
     if (this.releasedSlots.length > 0) {
       for (const slot of this.releasedSlots) {
@@ -427,16 +439,14 @@ export abstract class BaseHost {
     for (;;) {
       const at = this.earliestWakeup();
       if (at === null || at > untilUs) break;
-      const slot = this.wakeups.pop()!.slot;
+      const slot = this.wakeups.pop()!;
       slot.woken = true;
       this.markDue(slot);
     }
     // Killed by an action after input arrived for it (the lockstep host ends windows at actions, so rarely).
-    let kept = 0;
-    for (const slot of due) if (!slot.dead) due[kept++] = slot;
-    due.length = kept;
-    if (kept > 1) due.sort((a, b) => a.index - b.index);
-    return due;
+    const running = due.some((slot) => slot.dead) ? due.filter((slot) => !slot.dead) : due;
+    sortByIndex(running);
+    return running;
   }
 
   /** A node's advance returned: route what it wrote, file its next wake-up, keep what it saved. */
@@ -448,7 +458,7 @@ export abstract class BaseHost {
     // when gather() took the node's entry out.
     const popped = slot.woken;
     slot.woken = false;
-    if (r.nextEventUs !== null && (popped || r.nextEventUs !== slot.next)) this.wakeups.push({ at: r.nextEventUs, slot });
+    if (r.nextEventUs !== null && (popped || r.nextEventUs !== slot.next)) this.wakeups.push(r.nextEventUs, slot);
     slot.next = r.nextEventUs;
     let outbox = r.outbox;
     const floor = slot.notBefore;

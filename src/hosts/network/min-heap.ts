@@ -1,4 +1,6 @@
-/** A binary min-heap with a caller-supplied order: the hosts' queue of messages in flight. */
+/** Binary min-heaps: the hosts' queue of messages in flight, of scheduled actions, and of node wake-ups. */
+
+/** A min-heap with a caller-supplied order. */
 export class MinHeap<T> {
   private items: T[] = [];
 
@@ -14,14 +16,16 @@ export class MinHeap<T> {
 
   push(item: T): void {
     const a = this.items;
+    let i = a.length;
     a.push(item);
-    let i = a.length - 1;
+    // Move the hole up rather than swapping pairs: one write per level.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.less(a[i], a[parent]) >= 0) break;
-      [a[i], a[parent]] = [a[parent], a[i]];
+      if (this.less(item, a[parent]) >= 0) break;
+      a[i] = a[parent];
       i = parent;
     }
+    a[i] = item;
   }
 
   pop(): T | undefined {
@@ -29,19 +33,89 @@ export class MinHeap<T> {
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l], a[m]) < 0) m = l;
-        if (r < a.length && this.less(a[r], a[m]) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
+        const child = r < n && this.less(a[r], a[l]) < 0 ? r : l;
+        if (this.less(a[child], last) >= 0) break;
+        a[i] = a[child];
+        i = child;
       }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/**
+ * A min-heap of values by time, the times kept in a Float64Array beside them (comparisons read no objects).
+ * Values with equal times come out in no particular order.
+ */
+export class TimeHeap<T> {
+  private values: T[] = [];
+  private times = new Float64Array(64);
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The earliest time, or null when empty. */
+  peekTime(): number | null {
+    return this.values.length === 0 ? null : this.times[0];
+  }
+
+  /** The value with the earliest time. */
+  peek(): T | undefined {
+    return this.values[0];
+  }
+
+  push(at: number, value: T): void {
+    const v = this.values;
+    let i = v.length;
+    if (i === this.times.length) {
+      const grown = new Float64Array(2 * i);
+      grown.set(this.times);
+      this.times = grown;
+    }
+    const t = this.times;
+    v.push(value);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (t[parent] <= at) break;
+      v[i] = v[parent];
+      t[i] = t[parent];
+      i = parent;
+    }
+    v[i] = value;
+    t[i] = at;
+  }
+
+  pop(): T | undefined {
+    const v = this.values;
+    if (v.length === 0) return undefined;
+    const t = this.times;
+    const top = v[0];
+    const last = v.pop()!;
+    const n = v.length;
+    if (n > 0) {
+      const at = t[n];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const child = r < n && t[r] < t[l] ? r : l;
+        if (t[child] >= at) break;
+        v[i] = v[child];
+        t[i] = t[child];
+        i = child;
+      }
+      v[i] = last;
+      t[i] = at;
     }
     return top;
   }
