@@ -17,6 +17,7 @@
  * and replicas, whose pass also counts every master's working replicas.
  */
 import { FLAG_BITS, type ClusterNode } from './cluster-node.ts';
+import { sortSmall } from '../types/sort-small.ts';
 
 const SKIPPED = FLAG_BITS.myself | FLAG_BITS.noaddr | FLAG_BITS.handshake;
 const FAILING = FLAG_BITS['fail?'] | FLAG_BITS.fail;
@@ -36,6 +37,7 @@ export function cronDueMs(node: ClusterNode, timeout: number): number {
 }
 
 const NONE: readonly ClusterNode[] = [];
+const cronOrder = (n: ClusterNode): number => n.cronOrder;
 
 /**
  * The nodes in a binary min-heap by moment. The moments live in a Float64Array beside the heap, not on the
@@ -81,16 +83,7 @@ export class CronSchedule {
       if (l < size && keys[l] <= now) stack.push(l);
       if (l + 1 < size && keys[l + 1] <= now) stack.push(l + 1);
     }
-    // Insertion sort: a cron rarely has more than a few due nodes.
-    for (let i = 1; i < out.length; i++) {
-      const n = out[i];
-      let j = i - 1;
-      while (j >= 0 && out[j].cronOrder > n.cronOrder) {
-        out[j + 1] = out[j];
-        j--;
-      }
-      out[j + 1] = n;
-    }
+    sortSmall(out, cronOrder);
     return out;
   }
 

@@ -12,6 +12,7 @@ import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
 import type { FileOp } from '../../engine/net/wire.ts';
 import { Fabric, ScheduledActions, ipOf, type FabricOptions, type FaultKind, type HostConnection } from './fabric.ts';
 import { TimeHeap } from './min-heap.ts';
+import { sortSmall } from '../../engine/types/sort-small.ts';
 import type { EndpointId } from './virtual-network.ts';
 
 /** 2026-01-01T00:00:00Z: the default wall clock at virtual time zero, so replays show the same TIME. */
@@ -81,18 +82,7 @@ export interface NodeSlot {
   notBefore: TimeUs | null;
 }
 
-/** Sort a step's nodes by the order they were added: an insertion sort, as a step rarely has more than a few. */
-function sortByIndex(slots: NodeSlot[]): void {
-  for (let i = 1; i < slots.length; i++) {
-    const s = slots[i];
-    let j = i - 1;
-    while (j >= 0 && slots[j].index > s.index) {
-      slots[j + 1] = slots[j];
-      j--;
-    }
-    slots[j + 1] = s;
-  }
-}
+const slotIndex = (slot: NodeSlot): number => slot.index;
 
 export abstract class BaseHost {
   readonly fabric: Fabric;
@@ -445,7 +435,8 @@ export abstract class BaseHost {
     }
     // Killed by an action after input arrived for it (the lockstep host ends windows at actions, so rarely).
     const running = due.some((slot) => slot.dead) ? due.filter((slot) => !slot.dead) : due;
-    sortByIndex(running);
+    // Results are applied in the order nodes were added, whatever the order they became due in.
+    sortSmall(running, slotIndex);
     return running;
   }
 

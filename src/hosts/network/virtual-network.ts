@@ -46,8 +46,10 @@ export interface RoutedMessage extends OutgoingMessage {
   arriveAt: TimeUs;
 }
 
-/** One direction of a connection: its sender, the sender's hash (every jitter and loss draw starts from it), and
- * the last arrival on it. */
+/**
+ * One direction of a connection: its sender, the sender's hash (every jitter and loss draw starts from it), and
+ * the last arrival on it.
+ */
 export interface Stream {
   readonly from: EndpointId;
   readonly fromHash: number;
