@@ -115,12 +115,21 @@ describe('redis-cli --cluster create --cluster-replicas 1 and ioredis against cl
     const newNode = await connectResp(extra[0]);
     expect(await text(newNode, 'FCALL', 'hello', '0', 'lab')).toBe('hello lab');
     expect(await text(newNode, 'FUNCTION', 'DUMP')).toBe(await text(conns[0], 'FUNCTION', 'DUMP'));
+    const newId = await text(newNode, 'CLUSTER', 'MYID');
     newNode.close();
     // A new master is cluster_state:fail for its first 2 s (CLUSTER_WRITABLE_DELAY): rebalance must cope.
     await sleep(3000);
+    // rebalance ends each slot's move with CLUSTER SETSLOT ... NODE <new id> on every master, which answers
+    // "ERR Unknown node" until gossip has brought it the new node (half a node timeout or so; on a real cluster
+    // too): wait until every node knows it.
+    const knowsMaster = async (c: RespConnection) => (await text(c, 'CLUSTER', 'NODES')).split('\n').some((l) => l.startsWith(newId) && l.split(' ')[2].includes('master'));
+    const joined = Date.now() + 20_000;
+    while (!(await Promise.all(conns.map(knowsMaster))).every(Boolean)) {
+      if (Date.now() > joined) throw new Error('the new master did not become known to every node');
+      await sleep(200);
+    }
     const rebalance = cli('--cluster', 'rebalance', `127.0.0.1:${ports[0]}`, '--cluster-use-empty-masters');
     expect(rebalance).toContain('>>> Rebalancing across 4 nodes.');
-    const newId = (await text(await connectResp(extra[0]), 'CLUSTER', 'MYID'));
     const addReplica = cli('--cluster', 'add-node', `127.0.0.1:${extra[1]}`, `127.0.0.1:${ports[0]}`, '--cluster-slave', '--cluster-master-id', newId);
     expect(addReplica).toContain('[OK] New node added correctly.');
     // del-node sends CLUSTER FORGET to every node: wait until each has heard of the new replica and its master
