@@ -28,6 +28,9 @@ export interface GossipEntry {
 export interface BusMessage {
   type: MessageType;
   sender: string;
+  /** The sender id's number in the sending thread and that thread's realm (see GossipEntry.realm). */
+  realm?: object;
+  senderNum?: number;
   currentEpoch: number;
   configEpoch: number;
   offset: number;

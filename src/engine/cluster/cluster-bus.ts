@@ -10,7 +10,7 @@
  */
 import type { Prng } from '../random/prng.ts';
 import type { BusMessage, GossipEntry } from './bus-message.ts';
-import { ClusterNode, FLAG_BITS, ID_REALM, clusterChanges, idNumber, maskToFlags } from './cluster-node.ts';
+import { ClusterNode, FLAG_BITS, ID_REALM, clusterChanges, maskToFlags } from './cluster-node.ts';
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 import { CronSchedule } from './cron-schedule.ts';
@@ -362,6 +362,8 @@ export class ClusterBus {
     return {
       type,
       sender: me.id,
+      realm: ID_REALM,
+      senderNum: me.idNumber,
       currentEpoch: this.state.currentEpoch,
       configEpoch: master.configEpoch,
       offset: (me.replOffset = this.host.replicationOffset()),
@@ -383,7 +385,7 @@ export class ClusterBus {
     if (c !== null) return c;
     return (n.gossipCache = {
       id: n.id, pingSentS: Math.floor(n.pingSentMs / 1000), pongReceivedS: Math.floor(n.pongReceivedMs / 1000),
-      ip: n.ip, port: n.port, cport: n.cport, flags: n.flags.mask, realm: ID_REALM, num: idNumber(n.id),
+      ip: n.ip, port: n.port, cport: n.cport, flags: n.flags.mask, realm: ID_REALM, num: n.idNumber,
     });
   }
 
@@ -466,7 +468,7 @@ export class ClusterBus {
     const me = this.state.myself;
     this.state.countMessage(this.state.received, msg.type);
     if (this.host.observing) this.host.note({ type: 'bus-received', msg: msg.type, from: `${fromIp}:${msg.cport}` });
-    let sender = this.state.nodes.get(msg.sender);
+    let sender = this.state.nodes.forSender(msg);
     if (sender && sender.flags.has('handshake')) sender = undefined;
     if (sender) sender.dataReceivedMs = now;
     if (sender) {
@@ -495,12 +497,13 @@ export class ClusterBus {
         this.host.changed(false);
         this.processGossip(msg, undefined);
       }
-      this.sendPing(`${fromIp}:${msg.cport}`, 'pong');
+      // The PONG goes back to where the PING came from (the known sender's cached address when it is that).
+      this.sendPing(sender !== undefined && sender.ip === fromIp && sender.cport === msg.cport ? sender.busAddress : `${fromIp}:${msg.cport}`, 'pong');
     }
     if (type === 'ping' || type === 'pong' || type === 'meet') {
       if (type === 'pong') {
         // A PONG comes back on our own link: find the node it answers for.
-        let linkNode: ClusterNode | undefined = this.state.nodes.get(msg.sender);
+        let linkNode: ClusterNode | undefined = this.state.nodes.forSender(msg);
         if (!linkNode || linkNode.flags.has('handshake')) {
           const pending = [...this.state.nodes.values()].find((n) => n.flags.has('handshake') && n.ip === (msg.myip || fromIp) && n.cport === msg.cport);
           if (pending) {

@@ -4,7 +4,7 @@
  * lessons on gossip and failover.
  */
 
-import type { GossipEntry } from './bus-message.ts';
+import type { BusMessage, GossipEntry } from './bus-message.ts';
 
 /** CLUSTER_NODE_* flags, in the order CLUSTER NODES prints them. */
 export const NODE_FLAGS = ['myself', 'master', 'slave', 'fail?', 'fail', 'handshake', 'noaddr', 'nofailover'] as const;
@@ -81,6 +81,11 @@ export class NodeTable extends Map<string, ClusterNode> {
   /** The node a gossip entry is about, if this member knows it. */
   forEntry(g: GossipEntry): ClusterNode | undefined {
     return g.realm === ID_REALM ? this.byNumber[g.num!] : super.get(g.id);
+  }
+
+  /** The node that sent a message, if this member knows it. */
+  forSender(msg: BusMessage): ClusterNode | undefined {
+    return msg.realm === ID_REALM ? this.byNumber[msg.senderNum!] : super.get(msg.sender);
   }
 }
 
@@ -222,8 +227,15 @@ export class ClusterNode extends NodeFlags {
   }
   set id(v: string) {
     this.idValue = v;
+    this.idNum = -1;
     this.gossipCache = null;
   }
+  /** The id's number in this thread (idNumber), looked up once per id. */
+  get idNumber(): number {
+    if (this.idNum < 0) this.idNum = idNumber(this.idValue);
+    return this.idNum;
+  }
+  private idNum = -1;
   get ip(): string {
     return this.ipValue;
   }
