@@ -43,6 +43,14 @@ const update = {
 const fail = { ...ping, type: 'fail', gossip: undefined, fail: { about: 'f'.repeat(40) } } as unknown as BusMessage;
 
 describe('bus codec', () => {
+  it("leaves out the engine's in-thread lookup numbers, which mean nothing in another process", () => {
+    const realm = {};
+    const withNumbers = { ...ping, realm, senderNum: 4, gossip: ping.gossip!.map((g, i) => ({ ...g, realm, num: i })) } as BusMessage;
+    const back = decodeBusMessage(encodeBusMessage(withNumbers));
+    expect(back).toEqual(ping);
+    expect('realm' in back || 'senderNum' in back || back.gossip!.some((g) => 'realm' in g || 'num' in g)).toBe(false);
+  });
+
   it('round-trips messages with slots, gossip, fail and update, losslessly', () => {
     for (const m of [ping, update, fail]) {
       const frame = encodeBusMessage(m);

@@ -4,9 +4,9 @@
  * The lab does not speak Redis's binary bus format (cluster.h clusterMsg); cluster-lab-server processes talk to
  * each other only. A frame is a 4-byte big-endian length, then that many bytes of UTF-8 JSON in which every
  * Uint8Array (the 2048-byte slot bitmaps) is an object `{"$u8": "<base64>"}`. Fields are carried generically, so
- * a field added to BusMessage travels without a change here; decoding then checks the fields the engine relies
- * on, so a frame that does not come from a cluster-lab-server (a port scanner, a real Redis node, a wrong port)
- * is refused with an error instead of reaching the engine.
+ * a field added to BusMessage travels without a change here (all but the engine's in-thread lookup numbers);
+ * decoding then checks the fields the engine relies on, so a frame that does not come from a cluster-lab-server
+ * (a port scanner, a real Redis node, a wrong port) is refused with an error instead of reaching the engine.
  */
 import { Buffer } from 'node:buffer';
 import type { BusMessage } from '../../engine/cluster/bus-message.ts';
@@ -19,12 +19,14 @@ const SLOTS_BYTES = CLUSTER_SLOTS / 8;
 export const MAX_BUS_FRAME = 8 * 1024 * 1024;
 const KNOWN_TYPES = new Set<string>(MESSAGE_TYPES);
 const U8_TAG = '$u8';
+/** The engine's in-thread lookup shortcuts (GossipEntry.realm): meaningless in another process, so not sent. */
+const IN_THREAD_ONLY = new Set(['realm', 'num', 'senderNum']);
 
 export class BusCodecError extends Error {}
 
 /** One frame: length prefix plus JSON. */
 export function encodeBusMessage(msg: BusMessage): Uint8Array {
-  const json = Buffer.from(JSON.stringify(msg, (_key, value: unknown) => (value instanceof Uint8Array ? { [U8_TAG]: base64(value) } : value)), 'utf8');
+  const json = Buffer.from(JSON.stringify(msg, (key, value: unknown) => (IN_THREAD_ONLY.has(key) ? undefined : value instanceof Uint8Array ? { [U8_TAG]: base64(value) } : value)), 'utf8');
   const frame = Buffer.allocUnsafe(4 + json.length);
   frame.writeUInt32BE(json.length, 0);
   json.copy(frame, 4);
