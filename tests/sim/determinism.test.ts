@@ -9,6 +9,7 @@ import { LockstepHost, type RemoteNodeFactory } from '../../src/hosts/lockstep/l
 import { threadNodeFactory } from '../../src/hosts/node-worker/thread-factory.ts';
 import { RedisNode } from '../../src/engine/server/node.ts';
 import { NODES, canonicalHistory, scheduleWorkload } from './scenarios.ts';
+import { encodeCommand } from '../../src/clients/protocol/encode-command.ts';
 
 const END_US = 1_500_000;
 const LINK = { latencyUs: 200, jitterUs: 300, loss: 0.02 };
@@ -67,4 +68,47 @@ describe('SimHost and the lockstep host agree', () => {
   });
 
   afterAll(() => undefined);
+});
+
+describe('SimHost running nodes ahead inside runUntil', () => {
+  /**
+   * Inside runUntil a node may run its next beforeSleep before the host has reached that time (one advance per
+   * event instead of two), unless something from outside could touch it first. Here a client's reply handler
+   * kills a node while that node is busy in DEBUG SLEEP: the killed node must not have written its reply, and
+   * the history must equal a run that steps event by event (no running ahead).
+   */
+  function scenario(seed: number, drive: (host: SimHost) => void) {
+    const host = new SimHost({ seed, link: { latencyUs: 200, jitterUs: 50 } });
+    for (const address of NODES) host.addNode({ address, observeCommands: true, config: { 'enable-debug-command': 'yes' } });
+    const transcript: Record<string, string[]> = { sleeper: [], pinger: [] };
+    host.at(1_000, () => {
+      const sleeper = host.connect('sleeper', NODES[0]);
+      sleeper.onData((b) => transcript.sleeper.push(Buffer.from(b).toString()));
+      sleeper.send(encodeCommand(['DEBUG', 'SLEEP', '0.01']));
+      const pinger = host.connect('pinger', NODES[1]);
+      pinger.onData((b) => {
+        transcript.pinger.push(Buffer.from(b).toString());
+        // The first reply arrives while NODES[0] sleeps: kill it from here, as a lesson's check might.
+        if (transcript.pinger.length === 1) host.kill(NODES[0]);
+      });
+      pinger.send(encodeCommand(['PING']));
+    });
+    scheduleWorkload(host, seed, 3, 10);
+    drive(host);
+    return { history: canonicalHistory(host.fabric.log), transcript };
+  }
+
+  it.each([1, 2, 3])('seed=%i: a node killed from a client callback while busy never writes its reply', (seed) => {
+    const ahead = scenario(seed, (host) => host.runUntil(200_000));
+    const stepwise = scenario(seed, (host) => {
+      while (host.nowUs < 200_000 && host.step() !== null) {
+        /* one event time at a time: no running ahead */
+      }
+    });
+    expect(ahead.transcript.pinger).toEqual(['+PONG\r\n']);
+    expect(ahead.transcript.sleeper).toEqual([]);
+    expect(ahead.history.deliveries.length).toBeGreaterThan(50);
+    expect(ahead.history.perNode, `reproduce with seed=${seed}`).toEqual(stepwise.history.perNode);
+    expect(ahead.history.deliveries, `reproduce with seed=${seed}`).toEqual(stepwise.history.deliveries);
+  });
 });

@@ -11,6 +11,12 @@
  * the loop never polls past that point. It stops either blocked in a poll whose wake-up lies beyond `untilUs`,
  * or at the start of an iteration when its clock has already run past `untilUs`. Whether a host advances a node
  * in one call or in many small ones, the node takes the same steps at the same virtual times.
+ *
+ * One exception saves the host a call per event: beforeSleep reads no socket (reads happen in the readable
+ * handlers, at the poll's time), so what it does depends only on the node's own state and clock. A host that
+ * knows nothing from outside can touch the node before `horizonUs` (no fault, no network change, no action is
+ * due: SimHost inside runUntil) lets the loop run the next beforeSleep up to that horizon even when work took the
+ * clock past `untilUs`. The node does the same things at the same times; its writes just reach the host sooner.
  */
 import type { TimeUs } from '../types/time.ts';
 import { pollCostNs, type Multiplexer } from './cost-model.ts';
@@ -174,8 +180,11 @@ export class EventLoop {
     this.syncWait = { readyAt, deadlineUs, step };
   }
 
-  /** Run iterations until the loop would need input beyond `untilUs`. */
-  run(untilUs: TimeUs): void {
+  /**
+   * Run iterations until the loop would need input beyond `untilUs`; the beforeSleep that starts the next
+   * iteration may run up to `horizonUs` (see above).
+   */
+  run(untilUs: TimeUs, horizonUs: TimeUs = untilUs): void {
     this.sliceEndUs = untilUs;
     for (;;) {
       if (this.stopped) return;
@@ -198,7 +207,7 @@ export class EventLoop {
         continue;
       }
       if (this.phase === 'start') {
-        if (this.nowUs > untilUs) return;
+        if (this.nowUs > untilUs && this.nowUs > horizonUs) return;
         this.hooks.beforeSleep();
         this.phase = 'poll';
         this.pollStartUs = this.nowUs;

@@ -250,14 +250,16 @@ export class RedisNode implements Server {
     this.loop.createTimeEvent(1, 'serverCron', () => this.serverCron());
   }
 
-  /** Deliver inputs and run the event loop up to `untilUs`. */
-  advance(untilUs: TimeUs, inbox: readonly Delivery[]): AdvanceResult {
+  /**
+   * Deliver inputs and run the event loop up to `untilUs` (a beforeSleep up to `horizonUs`: see EventLoop).
+   */
+  advance(untilUs: TimeUs, inbox: readonly Delivery[], horizonUs: TimeUs = untilUs): AdvanceResult {
     for (const d of inbox) {
       if (d.kind === 'resume') this.loop.jumpTo(d.at);
       else if (d.kind === 'clock') this.wallStepMs += d.stepMs;
       else this.sockets.deliver(d);
     }
-    this.loop.run(untilUs);
+    this.loop.run(untilUs, horizonUs);
     const out: AdvanceResult = {
       outbox: this.outbox,
       events: this.events,

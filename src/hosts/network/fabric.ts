@@ -7,7 +7,7 @@ import type { TimeUs } from '../../engine/types/time.ts';
 import type { ConnId, Delivery, Emission } from '../../engine/net/wire.ts';
 import type { EngineEvent } from '../../engine/server/events.ts';
 import { VirtualNetwork, compareRouted, type EndpointId, type LinkProfile, type RoutedMessage, type Stream } from './virtual-network.ts';
-import { MinHeap } from './min-heap.ts';
+import { MinHeap, TimeHeap } from './min-heap.ts';
 import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 
 /** A message in flight: routing facts plus what it carries. */
@@ -272,6 +272,17 @@ export class Fabric {
   }
 
   /**
+   * Arrival times of what is in flight to client programs: a program runs host code when a delivery reaches it
+   * (and may kill a node or cut the network then), which SimHost needs to know before it lets a node run ahead.
+   */
+  private readonly clientArrivals = new TimeHeap<null>();
+
+  /** The earliest time a client program can next be handed a delivery (null: nothing in flight to one). */
+  nextClientArrivalUs(): TimeUs | null {
+    return this.clientArrivals.peekTime();
+  }
+
+  /**
    * Take every message arriving up to `untilUs`, in delivery order. Messages to client programs are handed to
    * them at once (their reactions are stamped with the arrival time); a message to a node is appended to the list
    * `inboxOf` gives for it (undefined: no node there, so a client program's).
@@ -296,6 +307,7 @@ export class Fabric {
       else this.deliverToClient(head);
     }
     actions.runUpTo(untilUs, this);
+    for (let at = this.clientArrivals.peekTime(); at !== null && at <= untilUs; at = this.clientArrivals.peekTime()) this.clientArrivals.pop();
   }
 
   /** @internal used by ClientConnection */
@@ -311,6 +323,7 @@ export class Fabric {
       const toLife = this.lives.get(msg.to);
       if (toLife !== undefined) m.toLife = toLife;
       this.inflight.push(m);
+      if (!this.isNodeAddress(msg.to)) this.clientArrivals.push(arriveAt, null);
     }
     const rec = this.connections.get(msg.conn);
     if (msg.kind === 'close' && rec && msg.from === rec.client) {

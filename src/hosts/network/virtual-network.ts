@@ -78,14 +78,20 @@ export class VirtualNetwork {
     this.defaultState = { ...this.defaults, blocked: false };
   }
 
-  /** The smallest latency any message can have: the lookahead of the lockstep host. */
+  /** The smallest latency any message can have: the lookahead of the lockstep host (and SimHost's horizon). */
   minLatencyUs(): TimeUs {
-    let min = this.defaults.latencyUs;
-    for (const list of this.changes.values()) {
-      for (const c of list) if (c.profile?.latencyUs !== undefined) min = Math.min(min, c.profile.latencyUs);
+    if (this.minLatency === null) {
+      let min = this.defaults.latencyUs;
+      for (const list of this.changes.values()) {
+        for (const c of list) if (c.profile?.latencyUs !== undefined) min = Math.min(min, c.profile.latencyUs);
+      }
+      this.minLatency = Math.max(1, min);
     }
-    return Math.max(1, min);
+    return this.minLatency;
   }
+
+  /** minLatencyUs, computed again after a link change. */
+  private minLatency: TimeUs | null = null;
 
   /** Change one direction of a link from time `at` on. */
   setLink(from: EndpointId, to: EndpointId, at: TimeUs, profile: Partial<LinkProfile>): void {
@@ -178,6 +184,7 @@ export class VirtualNetwork {
   }
 
   private addChange(from: EndpointId, to: EndpointId, change: LinkChange): void {
+    this.minLatency = null;
     const key = `${from}>${to}`;
     const list = this.changes.get(key) ?? [];
     list.push(change);

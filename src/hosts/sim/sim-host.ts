@@ -50,7 +50,7 @@ export class SimHost extends BaseHost {
     for (;;) {
       const t = this.nextEventUs();
       if (t === null || t > untilUs) break;
-      this.stepAt(t);
+      this.stepAt(t, untilUs);
     }
     if (this.nowUs < untilUs) this.nowUs = untilUs;
   }
@@ -77,10 +77,22 @@ export class SimHost extends BaseHost {
     return true;
   }
 
-  private stepAt(t: TimeUs): void {
+  /**
+   * Run the nodes due at `t`. Inside runUntil(`limitUs`) nothing from outside touches a node before the first of:
+   * the limit, the host's next scheduled action, the next delivery to a client program (which may kill a node or
+   * cut the network when it gets it), and the earliest arrival of what this step's nodes send. Up to just before
+   * it, a node may run its next beforeSleep (see EventLoop): one advance per event instead of two.
+   */
+  private stepAt(t: TimeUs, limitUs: TimeUs = t): void {
     this.nowUs = Math.max(this.nowUs, t);
-    for (const slot of this.gather(t)) {
-      const r = this.node(slot.address).advance(t, slot.inbox);
+    const due = this.gather(t);
+    let horizonUs = Math.min(limitUs, t + this.fabric.network.minLatencyUs() - 1);
+    const arrival = this.fabric.nextClientArrivalUs();
+    if (arrival !== null) horizonUs = Math.min(horizonUs, arrival - 1);
+    const action = this.actions.nextAt();
+    if (action !== null) horizonUs = Math.min(horizonUs, action - 1);
+    for (const slot of due) {
+      const r = this.node(slot.address).advance(t, slot.inbox, horizonUs);
       this.applyResult(slot, r);
     }
   }
