@@ -30,13 +30,10 @@ export function maskToFlags(mask: number): NodeFlag[] {
 }
 
 /**
- * A node's flags as CLUSTER_NODE_* bits behind a small Set-like interface: the bus tests flags on every message
- * and every cron pass over every node, and a bit test is much cheaper than a string Set lookup.
- */
-/**
- * Counts every change of any node's flags or link, in every cluster view of this thread: clusterCron skips its
- * reconnect pass while nothing changed since a pass that found nothing to do (a cheap, exact shortcut; a change
- * elsewhere only costs a pass).
+ * Counts every change of any node's flags, link or membership, in every cluster view of this thread: clusterCron
+ * skips its reconnect pass while nothing changed since a pass that found nothing to do, and trusts its schedule
+ * (CronSchedule) only while nothing changed since it was built (cheap, exact shortcuts; a change elsewhere only
+ * costs a full pass).
  */
 export const clusterChanges = { count: 0 };
 
@@ -89,6 +86,10 @@ export class NodeTable extends Map<string, ClusterNode> {
   }
 }
 
+/**
+ * A node's flags as CLUSTER_NODE_* bits behind a small Set-like interface: the bus tests flags on every message
+ * and every cron pass over every node, and a bit test is much cheaper than a string Set lookup.
+ */
 export class NodeFlags implements Iterable<NodeFlag> {
   mask = 0;
 
