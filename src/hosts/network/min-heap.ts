@@ -59,10 +59,6 @@ export class TimeHeap<T> {
   private values: T[] = [];
   private times = new Float64Array(64);
 
-  get size(): number {
-    return this.values.length;
-  }
-
   /** The earliest time, or null when empty. */
   peekTime(): number | null {
     return this.values.length === 0 ? null : this.times[0];
