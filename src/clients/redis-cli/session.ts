@@ -26,12 +26,20 @@ export interface CliConnection {
 export interface RedisCliOptions {
   host: string;
   port: number;
-  connect: () => CliConnection;
+  /** Opens a connection to host:port (the session's current target, which -c redirections change). */
+  connect: (host: string, port: number) => CliConnection;
+  /**
+   * redis-cli -c: on a -MOVED or -ASK reply, print "-> Redirected to slot [N] located at ip:port", connect
+   * there (sending ASKING first after -ASK) and send the command again.
+   */
+  clusterMode?: boolean;
   /** Where output goes (ANSI, "\r\n" line ends). */
   write: (ansi: string) => void;
   columns?: () => number;
   /** Lab-only messages, in the learner's language. */
   messages?: { exited?: string };
+  /** Called with each line the learner submits (Enter), before it runs: the lab records it for replays. */
+  onLine?: (line: string) => void;
   /** Called after each command's reply is printed (the UI uses it to refresh views). */
   onCommand?: (argv: string[], reply: Reply | null) => void;
 }
@@ -48,10 +56,15 @@ export class RedisCliSession {
   private dbnum = 0;
   private inMulti = false;
   private transcript = '';
+  /** Where the next connection goes: -c redirections move it, as redis-cli's config.hostip/hostport. */
+  private host: string;
+  private port: number;
   /** After SUBSCRIBE/PSUBSCRIBE: print every reply as it comes until Ctrl-C or an error (redis-cli's pubsub mode). */
   private pubsubEnd: (() => void) | null = null;
 
   constructor(private readonly opts: RedisCliOptions) {
+    this.host = opts.host;
+    this.port = opts.port;
     this.editor = new LineEditor({
       prompt: this.prompt(),
       write: (s) => this.out(s),
@@ -116,6 +129,7 @@ export class RedisCliSession {
     let r = this.editor.feed(data);
     while (r.submitted !== undefined || r.interrupted || r.eof) {
       if (r.submitted !== undefined) {
+        this.opts.onLine?.(r.submitted);
         this.editor.addHistory(r.submitted);
         this.busy = true;
         await this.runLineInternal(r.submitted);
@@ -148,7 +162,7 @@ export class RedisCliSession {
 
   private prompt(): string {
     if (this.conn === null) return 'not connected> ';
-    let p = `${this.opts.host}:${this.opts.port}`;
+    let p = `${this.host}:${this.port}`;
     if (this.dbnum !== 0) p += `[${this.dbnum}]`;
     if (this.inMulti) p += '(TX)';
     return p + '> ';
@@ -156,7 +170,7 @@ export class RedisCliSession {
 
   private ensureConnected(): void {
     if (this.conn) return;
-    const conn = this.opts.connect();
+    const conn = this.opts.connect(this.host, this.port);
     this.conn = conn;
     this.parser = new ReplyParser();
     this.dbnum = 0;
@@ -222,7 +236,16 @@ export class RedisCliSession {
     const name = args[0].toLowerCase();
     if (name === 'subscribe' || name === 'psubscribe' || name === 'ssubscribe') return this.pubsubMode(args);
     for (let i = 0; i < repeat; i++) {
-      const reply = await this.send(args);
+      let reply = await this.send(args);
+      // redis-cli -c: follow redirections until a reply that is not one (each one printed as it happens).
+      for (let hops = 0; reply !== null && this.opts.clusterMode && hops < 16; hops++) {
+        const redirect = parseRedirect(reply);
+        if (redirect === null) break;
+        this.print(`-> Redirected to slot [${redirect.slot}] located at ${redirect.host}:${redirect.port}\n`);
+        this.reconnectTo(redirect.host, redirect.port);
+        if (redirect.asking) await this.send(['ASKING']);
+        reply = await this.send(args);
+      }
       if (reply === null && this.interrupted) {
         this.interrupted = false;
         this.exited = true;
@@ -277,6 +300,16 @@ export class RedisCliSession {
     }
   }
 
+  /** cliConnect(CC_FORCE) to a new target: the old connection is closed, the prompt names the new one. */
+  private reconnectTo(host: string, port: number): void {
+    const old = this.conn;
+    this.conn = null;
+    old?.close?.();
+    this.host = host;
+    this.port = port;
+    this.ensureConnected();
+  }
+
   private send(args: string[]): Promise<Reply | null> {
     this.ensureConnected();
     const conn = this.conn!;
@@ -285,4 +318,12 @@ export class RedisCliSession {
       conn.send(encodeCommand(args));
     });
   }
+}
+
+/** A -MOVED or -ASK error: the slot and where it lives now (redis-cli reads the last ':' as the port's start). */
+export function parseRedirect(reply: Reply): { slot: number; host: string; port: number; asking: boolean } | null {
+  if (reply.type !== 'error') return null;
+  const m = /^(MOVED|ASK) (\d+) (.+):(\d+)$/.exec(reply.value);
+  if (m === null) return null;
+  return { slot: Number(m[2]), host: m[3], port: Number(m[4]), asking: m[1] === 'ASK' };
 }

@@ -10,6 +10,7 @@ import { concatBytes } from '../../engine/types/bytes.ts';
 import { Prng } from '../../engine/random/prng.ts';
 import type { AdvanceResult, NodeOptions } from '../../engine/server/node.ts';
 import type { FileOp } from '../../engine/net/wire.ts';
+import type { ViewDigest } from '../../engine/server/view-digest.ts';
 import { Fabric, ScheduledActions, ipOf, type FabricOptions, type FaultKind, type HostConnection } from './fabric.ts';
 import { TimeHeap } from './min-heap.ts';
 import { sortSmall } from '../../engine/types/sort-small.ts';
@@ -469,8 +470,13 @@ export abstract class BaseHost {
       for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
       this.fabric.logNodeEvents(address, r.events);
     }
+    const digest = (r as AdvanceResult & { digest?: ViewDigest }).digest;
+    if (digest !== undefined) this.onDigest?.(address, digest);
     if (r.exited === true) this.processExited(address);
   }
+
+  /** Told of each view digest a node returns (nodes started with observeViews): the lab session's. */
+  onDigest: ((address: EndpointId, digest: ViewDigest) => void) | null = null;
 
   /** The node ran SHUTDOWN: its process ends as after a kill (connections reset, disk kept), by its own hand. */
   private processExited(address: EndpointId): void {

@@ -46,6 +46,32 @@ export type LogEntry =
   | { kind: 'delivery'; from: EndpointId; to: EndpointId; conn: ConnId; type: InFlight['kind']; sendAt: TimeUs; arriveAt: TimeUs; size: number }
   | { kind: 'fault'; fault: FaultKind; node: EndpointId; at: TimeUs };
 
+/**
+ * A bus message as the lab's screen draws it: sent by one node's process to another's at `sendAt`, arriving at
+ * `arriveAt` (known when it is sent: the network decides the delay then), or null when a partition swallowed it.
+ * `id` (sender address and the sender's message number) pairs the send with its arrival or loss.
+ */
+export interface BusFlight {
+  id: string;
+  from: EndpointId;
+  to: EndpointId;
+  type: BusMessage['type'];
+  sendAt: TimeUs;
+  arriveAt: TimeUs | null;
+}
+
+/** What a watcher of the network (the lab session) is told, as it happens. */
+export interface FabricObserver {
+  /** A bus message left a node (arriveAt null: dropped by a partition). */
+  busSent(flight: BusFlight): void;
+  /** A bus message found no process when it arrived (the receiver died or restarted meanwhile). */
+  busLost(id: string, at: TimeUs): void;
+  /** What a node reported about itself during an advance. */
+  nodeEvents(node: EndpointId, events: readonly EngineEvent[]): void;
+  /** A fault done to a node's process. */
+  fault(fault: FaultKind, node: EndpointId, at: TimeUs): void;
+}
+
 /** A client program's end of a connection (what redis-cli, a benchmark or a lesson check talks through). */
 export interface HostConnection {
   readonly id: ConnId;
@@ -105,6 +131,8 @@ export class Fabric {
   private readonly lives = new Map<EndpointId, number>();
   /** The time a client program acts at: the delivery it is reacting to, or the host's frontier. */
   clientNowUs: TimeUs = 0;
+  /** Told of every bus message (the lab's screen animates them); null when nobody watches (tests, benchmarks). */
+  observer: FabricObserver | null = null;
 
   constructor(opts: FabricOptions) {
     this.network = new VirtualNetwork(opts.seed, opts.link);
@@ -188,6 +216,7 @@ export class Fabric {
   }
 
   logFault(fault: FaultKind, node: EndpointId, at: TimeUs): void {
+    this.observer?.fault(fault, node, at);
     if (this.keepLog) this.log.push({ kind: 'fault', fault, node, at });
   }
 
@@ -228,6 +257,7 @@ export class Fabric {
         }
         const seq = ++route.seq.n;
         const arriveAt = this.network.arrivalOn(route.stream, route.to, e.at, seq);
+        if (this.observer !== null) this.observer.busSent({ id: `${node}/${seq}`, from: node, to: route.to, type: e.msg.type, sendAt: e.at, arriveAt });
         if (arriveAt === null) continue;
         const m: InFlight = { from: node, to: route.to, conn: route.conn, kind: 'bus', msg: e.msg, fromIp: route.fromIp, toIp: route.toIp, sendAt: e.at, senderSeq: seq, arriveAt };
         if (route.toLife !== undefined) m.toLife = route.toLife;
@@ -262,6 +292,7 @@ export class Fabric {
   isNodeAddress: (address: string) => boolean = () => false;
 
   logNodeEvents(node: EndpointId, events: readonly EngineEvent[]): void {
+    this.observer?.nodeEvents(node, events);
     if (!this.keepLog) return;
     for (const event of events) this.log.push({ kind: 'node', node, event });
   }
@@ -295,7 +326,10 @@ export class Fabric {
       actions.runUpTo(head.arriveAt, this);
       this.inflight.pop();
       // The receiving process died after this was sent (or was dead then): the segment finds no socket.
-      if (this.down.has(head.to) || (head.toLife ?? 0) !== (this.lives.get(head.to) ?? 0)) continue;
+      if (this.down.has(head.to) || (head.toLife ?? 0) !== (this.lives.get(head.to) ?? 0)) {
+        if (head.kind === 'bus' && this.observer !== null) this.observer.busLost(`${head.from}/${head.senderSeq}`, head.arriveAt);
+        continue;
+      }
       if (this.keepLog) {
         this.log.push({
           kind: 'delivery', from: head.from, to: head.to, conn: head.conn, type: head.kind,

@@ -1,0 +1,99 @@
+/**
+ * Every node's view of the cluster as the session's batches tell it: the latest digest of each node, whether
+ * its process runs, and the facts the screen derives from them (who owns each slot according to whom, whether
+ * the cluster is healthy). Plain TypeScript, so lesson checks and tests read the same state the screen shows.
+ */
+import type { ViewDigest } from '../engine/server/view-digest.ts';
+import type { ProcessState, SessionBatch } from './lab-session.ts';
+
+export const CLUSTER_SLOTS = 16384;
+
+export interface NodeView {
+  address: string;
+  process: ProcessState;
+  digest: ViewDigest | null;
+}
+
+export class ClusterViews {
+  readonly nodes = new Map<string, NodeView>();
+
+  apply(batch: SessionBatch): void {
+    for (const [address, process] of batch.processes) {
+      const v = this.nodes.get(address);
+      if (v) v.process = process;
+      else this.nodes.set(address, { address, process, digest: null });
+    }
+    for (const [address, digest] of batch.digests) {
+      const v = this.nodes.get(address);
+      if (v) v.digest = digest;
+      else this.nodes.set(address, { address, process: 'running', digest });
+    }
+  }
+
+  /** The address of the node with cluster id `id`, from any node's view. */
+  addressOfId(id: string): string | null {
+    for (const v of this.nodes.values()) {
+      if (v.digest?.cluster?.myId === id) return v.address;
+    }
+    for (const v of this.nodes.values()) {
+      const n = v.digest?.cluster?.nodes.find((k) => k.id === id);
+      if (n) return n.address;
+    }
+    return null;
+  }
+
+  /**
+   * Slot owners as one node sees them: owner address per slot (null: unassigned). The observer must be a
+   * running cluster node with a digest.
+   */
+  slotOwners(observer: string): (string | null)[] {
+    const owners: (string | null)[] = new Array(CLUSTER_SLOTS).fill(null);
+    const c = this.nodes.get(observer)?.digest?.cluster;
+    if (!c) return owners;
+    for (const n of c.nodes) for (const [a, b] of n.slots) for (let s = a; s <= b; s++) owners[s] = n.address;
+    return owners;
+  }
+
+  /**
+   * The truth the screen shows by default: each slot's owner according to the running masters that claim it
+   * themselves (a master is the authority on its own slots once the others agree). Where two running nodes
+   * claim a slot, the one with the higher config epoch wins, as Redis resolves it.
+   */
+  claimedOwners(): (string | null)[] {
+    const owners: (string | null)[] = new Array(CLUSTER_SLOTS).fill(null);
+    const epochs: number[] = new Array(CLUSTER_SLOTS).fill(-1);
+    for (const v of this.nodes.values()) {
+      const c = v.digest?.cluster;
+      if (v.process === 'dead' || !c || v.digest?.role !== 'master') continue;
+      const me = c.nodes.find((n) => n.id === c.myId);
+      if (!me) continue;
+      for (const [a, b] of me.slots) {
+        for (let s = a; s <= b; s++) {
+          if (me.configEpoch > epochs[s]) {
+            owners[s] = v.address;
+            epochs[s] = me.configEpoch;
+          }
+        }
+      }
+    }
+    return owners;
+  }
+
+  /**
+   * Healthy: every running node says cluster_state:ok, every running replica's link to its master is up, and
+   * every running node agrees on who owns every slot.
+   */
+  healthy(): boolean {
+    let reference: string | null = null;
+    for (const v of this.nodes.values()) {
+      if (v.process !== 'running') continue;
+      const d = v.digest;
+      if (!d || !d.cluster || d.cluster.state !== 'ok') return false;
+      if (d.role === 'slave' && d.masterLinkStatus !== 'up') return false;
+      const owners = this.slotOwners(v.address).join(',');
+      if (reference === null) reference = owners;
+      else if (owners !== reference) return false;
+    }
+    return reference !== null;
+  }
+}
