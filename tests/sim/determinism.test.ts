@@ -34,7 +34,7 @@ async function runLockstep(seed: number, factory: RemoteNodeFactory) {
 /** Nodes in this thread but behind the async interface: the same windows as the worker version, faster. */
 const inThreadFactory: RemoteNodeFactory = async (opts) => {
   const node = new RedisNode(opts);
-  return { advance: async (u, inbox) => node.advance(u, inbox), snapshot: async () => node.snapshot() };
+  return { advance: async (u, inbox) => node.advance(u, inbox), snapshot: async () => node.snapshot(), digest: async () => node.digest() };
 };
 
 describe('SimHost and the lockstep host agree', () => {

@@ -14,7 +14,8 @@ import { ClusterNode, FLAG_BITS, ID_REALM, clusterChanges, maskToFlags } from '.
 import type { ClusterState, MessageType } from './cluster-state.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
 import { CronSchedule } from './cron-schedule.ts';
-import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent } from './failover.ts';
+import { ClusterFailover, MF_FORCEACK, MF_PAUSED, type FailoverEvent, type ViewEvent } from './failover.ts';
+import { rangesOfSlots } from './cluster-state.ts';
 
 /** Failure reports stay valid this many node timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -56,11 +57,12 @@ export interface BusHost {
   unpauseWrites(): void;
 }
 
+/**
+ * What one member notes about its view (with observeCluster). Nodes are named by their 40-hex node id, as
+ * CLUSTER NODES names them; a node-added event gives its address.
+ */
 export type BusEvent =
-  | { type: 'node-flags'; node: string; flags: string }
-  | { type: 'node-added'; node: string; address: string }
-  | { type: 'node-removed'; node: string }
-  | { type: 'slots-owner'; node: string; slots: number }
+  | ViewEvent
   /** A command changed slots in this member's view: assigned, unassigned, opened for migration, closed. */
   | { type: 'slot-change'; change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node'; slots: number[]; node: string | null }
   | { type: 'bus-sent'; msg: MessageType; to: string }
@@ -120,8 +122,72 @@ export class ClusterBus {
       log: (level, text) => host.log(level, text),
       changed: (updateState) => host.changed(updateState),
       scheduleFailoverCheck: () => host.scheduleFailoverCheck(),
-      note: (e) => host.note(e),
+      note: (e) => this.note(e),
+      noteFlags: (n) => this.noteFlags(n),
     });
+    if (host.observing) {
+      for (const n of state.nodes.values()) n.flagsShown = n.flagsText();
+      state.nodes.watchFlags((n) => {
+        if (n.flagsPending) return;
+        n.flagsPending = true;
+        this.flagsTouched.push(n);
+      });
+      this.shownCurrentEpoch = state.currentEpoch;
+      this.shownMyEpoch = state.myself.configEpoch;
+    }
+  }
+
+  // --- what an observer is told -----------------------------------------------------------------------------
+
+  /** Nodes whose flag bits changed since the last flushView (observing only). */
+  private flagsTouched: ClusterNode[] = [];
+  /** The currentEpoch and myself's config epoch as last reported. */
+  private shownCurrentEpoch = 0;
+  private shownMyEpoch = 0;
+
+  /**
+   * Counts changes of this view that leave no other trace (currentEpoch learned, failure reports, elections):
+   * the node's view digest is rebuilt when this, the thread's clusterChanges or the node's own dirty flag moved.
+   */
+  viewVersion = 0;
+
+  /** An event about this view; epoch events also record what was reported. */
+  private note(e: BusEvent): void {
+    this.viewVersion++;
+    if (!this.host.observing) return;
+    if (e.type === 'current-epoch') this.shownCurrentEpoch = e.epoch;
+    else if (e.type === 'config-epoch' && e.node === this.state.myself.id) this.shownMyEpoch = e.epoch;
+    this.host.note(e);
+  }
+
+  /** Report a node's flags if the text CLUSTER NODES prints for them changed since the last report. */
+  private noteFlags(node: ClusterNode): void {
+    if (!this.host.observing) return;
+    const text = node.flagsText();
+    if (text === node.flagsShown) return;
+    node.flagsShown = text;
+    this.host.note({ type: 'node-flags', node: node.id, flags: text });
+  }
+
+  /**
+   * Report what changed without an event of its own: flag changes made on the way (roles from headers,
+   * NOFAILOVER, NOADDR, a command's), and epochs a command or a reset set. Called after each message, after
+   * clusterCron and before sleeping, so every change of the printed flags is reported once, in the iteration
+   * it happened in.
+   */
+  flushView(): void {
+    if (!this.host.observing) return;
+    if (this.flagsTouched.length > 0) {
+      const touched = this.flagsTouched;
+      this.flagsTouched = [];
+      for (const n of touched) {
+        n.flagsPending = false;
+        if (this.state.nodes.get(n.id) === n) this.noteFlags(n);
+      }
+    }
+    const me = this.state.myself;
+    if (this.state.currentEpoch !== this.shownCurrentEpoch) this.note({ type: 'current-epoch', epoch: this.state.currentEpoch, reason: 'command' });
+    if (me.configEpoch !== this.shownMyEpoch) this.note({ type: 'config-epoch', node: me.id, epoch: me.configEpoch, reason: 'command' });
   }
 
   /** serverLog for cluster events, in redis-server's wording. */
@@ -154,7 +220,8 @@ export class ClusterBus {
     n.addReplica(me);
     this.host.replicationSetMaster(n.ip, n.port);
     this.failover.resetManualFailover();
-    this.host.note({ type: 'node-flags', node: me.id, flags: me.flagsText() });
+    this.noteFlags(me);
+    this.note({ type: 'node-master', node: me.id, master: n.id });
     this.host.changed(true);
   }
 
@@ -238,6 +305,7 @@ export class ClusterBus {
       }
     }
     if (updateState) this.host.changed(true);
+    this.flushView();
   }
 
   /** When each node's timeouts can next hold, and the table and change count that schedule was built for. */
@@ -265,7 +333,7 @@ export class ClusterBus {
     const delay = Math.min(pingDelay, dataDelay);
     if (delay > timeout && !(node.flags.mask & (FLAG_BITS['fail?'] | FLAG_BITS.fail))) {
       node.flags.add('fail?');
-      this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+      this.noteFlags(node);
       return true;
     }
     return false;
@@ -336,7 +404,7 @@ export class ClusterBus {
     }
     if (target !== null && candidate === me && now - target.orphanedTimeMs > CLUSTER_SLAVE_MIGRATION_DELAY_MS) {
       this.host.log('warning', `Migrating to orphaned master ${target.id}`);
-      this.host.note({ type: 'replica-migrated', from: mine.id, to: target.id });
+      this.note({ type: 'replica-migrated', from: mine.id, to: target.id });
       this.setMaster(target);
     }
   }
@@ -435,12 +503,15 @@ export class ClusterBus {
 
   /** clusterSendFail: tell every node that `failing` is in FAIL state. */
   private broadcastFail(failing: ClusterNode): void {
+    let sent = 0;
     for (const n of this.state.nodes.values()) {
       if (n.isMyself || n.flags.has('handshake') || !n.linkConnected) continue;
       const msg = this.header('fail');
       msg.fail = { about: failing.id };
       this.emit(n, msg);
+      sent++;
     }
+    this.note({ type: 'fail-sent', node: failing.id, to: sent });
   }
 
   /** clusterPropagatePublish: a PUBLISH goes to every node we have a link to (clusterBroadcastMessage). */
@@ -464,6 +535,11 @@ export class ClusterBus {
 
   /** clusterProcessPacket. `fromIp` is the sender's address as our socket sees it, `toIp` ours. */
   processPacket(fromIp: string, toIp: string, msg: BusMessage): void {
+    this.processPacketBody(fromIp, toIp, msg);
+    this.flushView();
+  }
+
+  private processPacketBody(fromIp: string, toIp: string, msg: BusMessage): void {
     const now = this.host.nowMs();
     const me = this.state.myself;
     this.state.countMessage(this.state.received, msg.type);
@@ -472,10 +548,14 @@ export class ClusterBus {
     if (sender && sender.flags.has('handshake')) sender = undefined;
     if (sender) sender.dataReceivedMs = now;
     if (sender) {
-      if (msg.currentEpoch > this.state.currentEpoch) this.state.currentEpoch = msg.currentEpoch;
+      if (msg.currentEpoch > this.state.currentEpoch) {
+        this.state.currentEpoch = msg.currentEpoch;
+        this.note({ type: 'current-epoch', epoch: msg.currentEpoch, reason: 'learned' });
+      }
       if (msg.configEpoch > sender.configEpoch) {
         sender.configEpoch = msg.configEpoch;
         this.host.changed(false);
+        this.note({ type: 'config-epoch', node: sender.id, epoch: msg.configEpoch, reason: 'learned' });
       }
       sender.replOffset = msg.offset;
       if ((msg.mflags ?? 0) & MF_PAUSED) this.failover.masterPausedOffset(sender, msg.offset);
@@ -520,7 +600,7 @@ export class ClusterBus {
             linkNode = pending;
             sender = pending;
             pending.dataReceivedMs = now;
-            this.host.note({ type: 'node-flags', node: pending.id, flags: pending.flagsText() });
+            this.noteFlags(pending);
           }
         }
         if (linkNode && !linkNode.flags.has('handshake')) {
@@ -530,7 +610,7 @@ export class ClusterBus {
           this.schedule.refile(linkNode);
           if (linkNode.flags.has('fail?')) {
             linkNode.flags.delete('fail?');
-            this.host.note({ type: 'node-flags', node: linkNode.id, flags: linkNode.flagsText() });
+            this.noteFlags(linkNode);
             this.host.changed(true);
           } else if (linkNode.flags.has('fail')) {
             this.clearNodeFailureIfNeeded(linkNode);
@@ -562,11 +642,13 @@ export class ClusterBus {
     } else if (type === 'fail') {
       if (!sender || !msg.fail) return;
       const failing = this.state.nodes.get(msg.fail.about);
-      if (failing && !failing.flags.has('fail') && !failing.isMyself) {
+      const applied = failing !== undefined && !failing.flags.has('fail') && !failing.isMyself;
+      this.note({ type: 'fail-received', node: msg.fail.about, from: sender.id, applied });
+      if (failing && applied) {
         failing.flags.add('fail');
         failing.failTimeMs = now;
         failing.flags.delete('fail?');
-        this.host.note({ type: 'node-flags', node: failing.id, flags: failing.flagsText() });
+        this.noteFlags(failing);
         this.host.changed(true);
       }
     } else if (type === 'mfstart') {
@@ -587,6 +669,7 @@ export class ClusterBus {
       if (!n || n.configEpoch >= msg.update.configEpoch) return;
       if (n.flags.has('slave')) this.setAsMaster(n);
       n.configEpoch = msg.update.configEpoch;
+      this.note({ type: 'config-epoch', node: n.id, epoch: n.configEpoch, reason: 'update' });
       this.updateSlotsConfigWith(n, msg.update.configEpoch, msg.update.slots);
     }
   }
@@ -610,6 +693,7 @@ export class ClusterBus {
       master.addReplica(sender);
       sender.replicaOf = master;
       this.host.changed(false);
+      this.note({ type: 'node-master', node: sender.id, master: master.id });
     }
   }
 
@@ -623,8 +707,11 @@ export class ClusterBus {
     }
     n.flags.delete('slave');
     n.flags.add('master');
+    const hadMaster = n.replicaOf !== null;
     n.replicaOf = null;
     this.host.changed(true);
+    this.noteFlags(n);
+    if (hadMaster) this.note({ type: 'node-master', node: n.id, master: null });
   }
 
   /**
@@ -640,7 +727,7 @@ export class ClusterBus {
     let migratedOurSlots = 0;
     let senderSlots = 0;
     const dirty: number[] = [];
-    let moved = 0;
+    const moved: number[] = [];
     for (let j = 0; j < CLUSTER_SLOTS; j++) {
       if (!bitSet(slots, j)) continue;
       senderSlots++;
@@ -656,11 +743,11 @@ export class ClusterBus {
         }
         this.state.delSlot(j);
         this.state.addSlot(sender, j);
-        moved++;
+        moved.push(j);
       }
     }
-    if (moved > 0) {
-      this.host.note({ type: 'slots-owner', node: sender.id, slots: moved });
+    if (moved.length > 0) {
+      this.note({ type: 'slots-owner', node: sender.id, slots: moved.length, ranges: rangesOfSlots(moved) });
       this.host.changed(true);
     }
     // Our master (or we) lost every slot to the sender: a failover happened; follow the new master. With
@@ -685,6 +772,8 @@ export class ClusterBus {
     this.state.currentEpoch++;
     me.configEpoch = this.state.currentEpoch;
     this.host.changed(false);
+    this.note({ type: 'current-epoch', epoch: this.state.currentEpoch, reason: 'collision' });
+    this.note({ type: 'config-epoch', node: me.id, epoch: me.configEpoch, reason: 'collision' });
   }
 
   /** clusterProcessGossipSection. */
@@ -702,9 +791,14 @@ export class ClusterBus {
       if (node) {
         if (reporter !== undefined && node !== myself) {
           if (failing) {
-            (node.failReports ??= new Map()).set(reporter.id, now);
+            const reports = (node.failReports ??= new Map());
+            if (!reports.has(reporter.id)) this.note({ type: 'failure-report', node: node.id, reporter: reporter.id, change: 'added' });
+            reports.set(reporter.id, now);
             this.markNodeAsFailingIfNeeded(node);
-          } else if (node.failReports !== null && node.failReports.delete(reporter.id) && node.failReports.size === 0) node.failReports = null;
+          } else if (node.failReports !== null && node.failReports.delete(reporter.id)) {
+            if (node.failReports.size === 0) node.failReports = null;
+            this.note({ type: 'failure-report', node: node.id, reporter: reporter.id, change: 'removed' });
+          }
         }
         // (Reports are only counted, and stale ones dropped, when there are any.)
         if (!failing && node.pingSentMs === 0 && (node.failReports === null || this.failureReportCount(node) === 0)) {
@@ -733,7 +827,11 @@ export class ClusterBus {
     const now = this.host.nowMs();
     const reports = node.failReports;
     if (reports === null) return 0;
-    for (const [id, at] of reports) if (now - at > maxAge) reports.delete(id);
+    for (const [id, at] of reports) {
+      if (now - at <= maxAge) continue;
+      reports.delete(id);
+      this.note({ type: 'failure-report', node: node.id, reporter: id, change: 'expired' });
+    }
     if (reports.size === 0) node.failReports = null;
     return reports.size;
   }
@@ -748,7 +846,7 @@ export class ClusterBus {
     node.flags.delete('fail?');
     node.flags.add('fail');
     node.failTimeMs = this.host.nowMs();
-    this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+    this.noteFlags(node);
     this.broadcastFail(node);
     this.host.changed(true);
   }
@@ -761,7 +859,7 @@ export class ClusterBus {
     } else if (now - node.failTimeMs > this.host.nodeTimeoutMs() * FAIL_UNDO_TIME_MULT) {
       node.flags.delete('fail');
     } else return;
-    this.host.note({ type: 'node-flags', node: node.id, flags: node.flagsText() });
+    this.noteFlags(node);
     this.host.changed(true);
   }
 
@@ -771,7 +869,10 @@ export class ClusterBus {
     this.state.nodes.set(n.id, n);
     this.nodeList = null;
     clusterChanges.count++;
-    this.host.note({ type: 'node-added', node: n.id, address: `${n.ip}:${n.port}@${n.cport}` });
+    if (this.host.observing) {
+      n.flagsShown = n.flagsText();
+      this.note({ type: 'node-added', node: n.id, address: `${n.ip}:${n.port}@${n.cport}`, flags: n.flagsShown });
+    }
   }
 
   /** clusterDelNode: forget a node, its slots, its failure reports about others. */
@@ -782,18 +883,22 @@ export class ClusterBus {
       if (this.state.migratingTo.get(j) === n) this.state.migratingTo.delete(j);
     }
     for (const other of this.state.nodes.values()) {
-      if (other.failReports !== null && other.failReports.delete(n.id) && other.failReports.size === 0) other.failReports = null;
+      if (other.failReports === null || !other.failReports.delete(n.id)) continue;
+      if (other.failReports.size === 0) other.failReports = null;
+      this.note({ type: 'failure-report', node: other.id, reporter: n.id, change: 'forgotten' });
     }
     if (n.replicaOf) n.replicaOf.removeReplica(n);
     this.state.nodes.delete(n.id);
     this.nodeList = null;
     clusterChanges.count++;
-    this.host.note({ type: 'node-removed', node: n.id });
+    this.note({ type: 'node-removed', node: n.id });
   }
 
   private renameNode(n: ClusterNode, id: string): void {
+    const from = n.id;
     this.state.nodes.delete(n.id);
     n.id = id;
+    this.note({ type: 'node-renamed', node: id, from });
     this.state.nodes.set(id, n);
     this.nodeList = null;
     clusterChanges.count++;

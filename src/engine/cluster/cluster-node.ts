@@ -54,10 +54,22 @@ export function idNumber(id: string): number {
 /** A member's node table by id (clusterState.nodes), also indexed by idNumber for gossip entries. */
 export class NodeTable extends Map<string, ClusterNode> {
   private readonly byNumber: (ClusterNode | undefined)[] = [];
+  /**
+   * Told of every change of a member node's flag bits (the bus, when someone observes the cluster: it reports
+   * each change of the flags CLUSTER NODES prints). Given to every node that enters the table.
+   */
+  private flagsListener: ((node: ClusterNode) => void) | null = null;
+
+  /** Watch the flags of every node in the table, present and future. */
+  watchFlags(listener: (node: ClusterNode) => void): void {
+    this.flagsListener = listener;
+    for (const node of super.values()) node.flagsListener = listener;
+  }
 
   override set(id: string, node: ClusterNode): this {
     super.set(id, node);
     this.byNumber[idNumber(id)] = node;
+    if (this.flagsListener !== null) node.flagsListener = this.flagsListener;
     return this;
   }
 
@@ -265,7 +277,14 @@ export class ClusterNode extends NodeFlags {
 
   protected override flagsChanged(): void {
     this.gossipCache = null;
+    if (this.flagsListener !== null) this.flagsListener(this);
   }
+
+  /** Told when the flag bits change (see NodeTable.watchFlags); null while nobody watches. */
+  flagsListener: ((node: ClusterNode) => void) | null = null;
+  /** The flags text last reported in a node-flags event (null: none yet), and whether a report is pending. */
+  flagsShown: string | null = null;
+  flagsPending = false;
 
   /**
    * Cached forms of this node's slots in the member's view (ClusterState.slotsBitmapOf / slotsHashOf): the

@@ -207,6 +207,9 @@ export class ClusterState {
   }
 }
 
+/** A run of slots [from, to], both ends included, as CLUSTER SLOTS lists them. */
+export type SlotRange = readonly [from: number, to: number];
+
 /** Maximal runs of consecutive slots a node serves in `state`'s view, ascending: [start, end] pairs. */
 export function slotRanges(state: ClusterState, node: ClusterNode): [number, number][] {
   if (node.slotRangesCache !== null) return node.slotRangesCache;
@@ -224,5 +227,16 @@ export function slotRanges(state: ClusterState, node: ClusterNode): [number, num
     }
   }
   if (start >= 0) ranges.push([start, CLUSTER_SLOTS - 1]);
+  return ranges;
+}
+
+/** Runs of consecutive slots in an ascending list of slots. */
+export function rangesOfSlots(slots: readonly number[]): SlotRange[] {
+  const ranges: [number, number][] = [];
+  for (const j of slots) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[1] === j - 1) last[1] = j;
+    else ranges.push([j, j]);
+  }
   return ranges;
 }

@@ -10,10 +10,10 @@
  *   clusterFailoverReplaceYourMaster-> replaceMaster
  */
 import type { ClusterNode } from './cluster-node.ts';
-import type { ClusterState } from './cluster-state.ts';
 import type { BusMessage } from './bus-message.ts';
 import type { Prng } from '../random/prng.ts';
 import { CLUSTER_SLOTS } from './slots.ts';
+import { rangesOfSlots, type ClusterState, type SlotRange } from './cluster-state.ts';
 
 /** Why a replica is not failing over now (clusterLogCantFailover's reasons), for CLUSTER INFO-like views and logs. */
 export type CantFailoverReason = 'none' | 'data-age' | 'waiting-delay' | 'expired' | 'waiting-votes';
@@ -49,17 +49,63 @@ export interface FailoverHost {
   changed(updateState: boolean): void;
   /** Run handleReplicaFailover again before sleeping (CLUSTER_TODO_HANDLE_FAILOVER). */
   scheduleFailoverCheck(): void;
-  /** An event for the UI: election scheduled, started, vote given, won. */
-  note(e: FailoverEvent): void;
+  /** An event for the UI: election scheduled, started, vote given, won; what that changed in the view. */
+  note(e: FailoverEvent | ViewEvent): void;
+  /** The node's flags changed: report them (once per change of the printed text). */
+  noteFlags(node: ClusterNode): void;
 }
 
 export type FailoverEvent =
+  /** The election is scheduled `delayMs` from now (the FAIL's spread, a random part, a second per rank). */
   | { type: 'election-scheduled'; delayMs: number; rank: number; offset: number }
+  /** Before it started, a sibling got ahead: the rank worsened and the start moved `addedMs` later. */
+  | { type: 'election-delayed'; rank: number; addedMs: number }
   | { type: 'election-started'; epoch: number }
   | { type: 'vote-granted'; to: string; epoch: number }
   | { type: 'vote-received'; from: string; votes: number; needed: number }
   | { type: 'failover-won'; epoch: number }
   | { type: 'manual-failover'; phase: 'requested' | 'paused' | 'can-start' | 'timed-out' };
+
+/** Why a config epoch changed in a member's view. */
+export type ConfigEpochReason =
+  /** Learned from a message's header (the sender's own epoch) or from an UPDATE message about the node. */
+  | 'learned' | 'update'
+  /** clusterHandleConfigEpochCollision: two masters had the same epoch; this one (the smaller id) took a new one. */
+  | 'collision'
+  /** clusterBumpConfigEpochWithoutConsensus (CLUSTER FAILOVER TAKEOVER, SETSLOT NODE of an imported slot). */
+  | 'bump'
+  /** A won election: the replica takes the election's epoch. */
+  | 'failover'
+  /** Changed by a command or a reset (CLUSTER SET-CONFIG-EPOCH, CLUSTER RESET): seen before the next sleep. */
+  | 'command';
+
+/**
+ * Changes of one member's view of the cluster, as CLUSTER NODES, CLUSTER SLOTS and CLUSTER INFO would show them.
+ * Every change of the flags CLUSTER NODES prints for a node gives exactly one node-flags event.
+ */
+export type ViewEvent =
+  | { type: 'node-flags'; node: string; flags: string }
+  | { type: 'node-added'; node: string; address: string; flags: string }
+  | { type: 'node-removed'; node: string }
+  /** A handshake finished: the node's temporary id (`from`) became its real one. */
+  | { type: 'node-renamed'; node: string; from: string }
+  /** Which master a replica follows, in this view (null: it is a master now). */
+  | { type: 'node-master'; node: string; master: string | null }
+  /** Slots went to `node` in this view (`slots` of them, in these ranges): gossip, an UPDATE, or a won failover. */
+  | { type: 'slots-owner'; node: string; slots: number; ranges: SlotRange[] }
+  | { type: 'config-epoch'; node: string; epoch: number; reason: ConfigEpochReason }
+  /** This member's currentEpoch changed (a newer epoch heard, an election started, a bump, a collision). */
+  | { type: 'current-epoch'; epoch: number; reason: 'learned' | 'election' | ConfigEpochReason }
+  /**
+   * This member learned that master `reporter` flags `node` as failing (PFAIL or FAIL, in gossip), or dropped that
+   * report: the reporter says it is reachable again ('removed'), it is older than two node timeouts ('expired'),
+   * or the reporter was forgotten ('forgotten').
+   */
+  | { type: 'failure-report'; node: string; reporter: string; change: 'added' | 'removed' | 'expired' | 'forgotten' }
+  /** This member marked `node` FAIL and told the `to` nodes it has links to (clusterSendFail). */
+  | { type: 'fail-sent'; node: string; to: number }
+  /** A FAIL message about `node` arrived from `from`; `applied`: it was not FAIL here before. */
+  | { type: 'fail-received'; node: string; from: string; applied: boolean };
 
 /** CLUSTER_MF_TIMEOUT: a manual failover must finish within 5 s; the master pauses writes twice that at most. */
 export const CLUSTER_MF_TIMEOUT_MS = 5000;
@@ -150,6 +196,7 @@ export class ClusterFailover {
         this.authTimeMs += added;
         this.authRank = rank;
         this.host.log('warning', `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
+        this.host.note({ type: 'election-delayed', rank, addedMs: added });
       }
     }
     if (now < this.authTimeMs) {
@@ -164,6 +211,7 @@ export class ClusterFailover {
       this.state.currentEpoch++;
       this.authEpoch = this.state.currentEpoch;
       this.host.log('warning', `Starting a failover election for epoch ${this.authEpoch}.`);
+      this.host.note({ type: 'current-epoch', epoch: this.state.currentEpoch, reason: 'election' });
       this.host.note({ type: 'election-started', epoch: this.authEpoch });
       this.host.requestVotes(this.mfEndMs !== 0);
       this.authSent = true;
@@ -175,6 +223,7 @@ export class ClusterFailover {
       if (me.configEpoch < this.authEpoch) {
         me.configEpoch = this.authEpoch;
         this.host.log('warning', `configEpoch set to ${me.configEpoch} after successful failover`);
+        this.host.note({ type: 'config-epoch', node: me.id, epoch: me.configEpoch, reason: 'failover' });
       }
       this.host.note({ type: 'failover-won', epoch: me.configEpoch });
       this.replaceMaster();
@@ -260,12 +309,17 @@ export class ClusterFailover {
     me.flags.delete('slave');
     me.flags.add('master');
     me.replicaOf = null;
+    this.host.noteFlags(me);
+    this.host.note({ type: 'node-master', node: me.id, master: null });
     this.host.becomeMaster();
+    const taken: number[] = [];
     for (let j = 0; j < CLUSTER_SLOTS; j++) {
       if (this.state.slots[j] !== old) continue;
       this.state.delSlot(j);
       this.state.addSlot(me, j);
+      taken.push(j);
     }
+    if (taken.length > 0) this.host.note({ type: 'slots-owner', node: me.id, slots: taken.length, ranges: rangesOfSlots(taken) });
     this.host.changed(true);
     this.host.broadcastPong('all');
     this.resetManualFailover();
@@ -311,6 +365,8 @@ export class ClusterFailover {
       me.configEpoch = this.state.currentEpoch;
       this.host.changed(false);
       this.host.log('warning', `New configEpoch set to ${me.configEpoch}`);
+      this.host.note({ type: 'current-epoch', epoch: this.state.currentEpoch, reason: 'bump' });
+      this.host.note({ type: 'config-epoch', node: me.id, epoch: me.configEpoch, reason: 'bump' });
       return true;
     }
     return false;

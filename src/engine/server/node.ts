@@ -43,6 +43,7 @@ import { rdbLoadOptions, rdbSaveOptions } from '../commands/dump-restore.ts';
 import { Persistence } from '../persistence/persistence.ts';
 import { lookupCommand } from '../commands/table.ts';
 import { Scripting, type ScriptingNode } from '../scripting/scripting.ts';
+import { ViewDigestTracker, viewDigest, type ViewDigest } from './view-digest.ts';
 
 /** acceptTcpHandler takes at most this many connections per readable event (MAX_ACCEPTS_PER_CALL). */
 const MAX_ACCEPTS_PER_CALL = 1000;
@@ -64,6 +65,11 @@ export interface NodeOptions {
   observeCluster?: boolean;
   /** Emit a `loop` event per event-loop iteration (the loop inspector wants them; a 100-node run does not). */
   observeLoop?: boolean;
+  /**
+   * Return the node's view digest with an advance result when it changed (the lab's screen draws from these).
+   * See ViewDigestTracker for when a change is sent.
+   */
+  observeViews?: boolean;
   /** The host keeps nodes.conf (TcpHost writes it to a file): emit its text whenever Redis would save it. */
   persistClusterConfig?: boolean;
   /** nodes.conf as the host found it at startup (a restart): the node resumes that view and identity. */
@@ -94,6 +100,8 @@ export interface AdvanceResult {
   nowUs: TimeUs;
   /** SHUTDOWN ran: the process exits (its host tears it down; what it saved stays on disk). */
   exited?: boolean;
+  /** With observeViews: the node's view digest, when it changed since the one last returned. */
+  digest?: ViewDigest;
 }
 
 export interface NodeSnapshot {
@@ -195,6 +203,8 @@ export class RedisNode implements Server {
   /** Counts blocking waits started, so a finished wait knows whether another one replaced it. */
   private syncWaits = 0;
   private commandsThisIteration = 0;
+  /** With observeViews: decides when a view digest goes back with an advance result. */
+  private readonly views: ViewDigestTracker | null;
 
   constructor(opts: NodeOptions) {
     this.address = opts.address;
@@ -210,6 +220,7 @@ export class RedisNode implements Server {
     this.observeCommands = opts.observeCommands ?? false;
     this.observeCluster = opts.observeCluster ?? false;
     this.persistClusterConfig = opts.persistClusterConfig ?? false;
+    this.views = opts.observeViews ? new ViewDigestTracker(this) : null;
     this.dbs = Array.from({ length: this.config.databases }, (_, i) => new Database(i));
     this.scripting = new Scripting(this.scriptingNode());
     for (const db of this.dbs) {
@@ -267,6 +278,10 @@ export class RedisNode implements Server {
       nowUs: this.loop.nowUs,
     };
     if (this.loop.stopped) out.exited = true;
+    if (this.views !== null) {
+      const digest = this.views.poll();
+      if (digest !== null) out.digest = digest;
+    }
     this.outbox = [];
     this.events = [];
     return out;
@@ -294,6 +309,26 @@ export class RedisNode implements Server {
         cronLoops: this.stats.cronLoops,
       },
     };
+  }
+
+  /** The node's view digest now (the session asks for one on demand; see ViewDigest). */
+  digest(): ViewDigest {
+    return viewDigest(this);
+  }
+
+  /** Event-loop iterations so far (INFO has no such line; the loop inspector and the digest show it). */
+  get loopIterations(): number {
+    return this.loop.iteration;
+  }
+
+  /** connected_clients. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Something the view digest shows may have changed (cluster view, role). */
+  private viewChanged(): void {
+    if (this.views !== null) this.views.dirty = true;
   }
 
   private persistenceHost(): import('../persistence/persistence.ts').PersistenceHost {
@@ -460,7 +495,10 @@ export class RedisNode implements Server {
         for (const db of this.dbs) db.clear();
       },
       log: (level, text) => this.events.push({ type: 'log', at: this.loop.nowUs, level, text }),
-      roleChanged: () => this.replicationRoleChanged(),
+      roleChanged: () => {
+        this.viewChanged();
+        this.replicationRoleChanged();
+      },
       disconnectBlockedClients: () => {
         for (const c of this.clients.values()) {
           if (c.blocked && c.blocked.keys.length > 0) {
@@ -607,6 +645,7 @@ export class RedisNode implements Server {
       changed: (updateState) => {
         if (updateState) this.clusterTodo.updateState = true;
         this.clusterTodo.saveConfig = true;
+        this.viewChanged();
       },
       note: (e) => {
         if (this.observeCluster) this.events.push({ ...e, at: this.loop.nowUs } as EngineEvent);
@@ -644,12 +683,14 @@ export class RedisNode implements Server {
   }
 
   noteSlotChange(change: 'assign' | 'unassign' | 'migrating' | 'importing' | 'stable' | 'node', slots: number[], node: string | null): void {
+    this.viewChanged();
     if (this.observeCluster) this.events.push({ type: 'slot-change', at: this.loop.nowUs, change, slots, node });
   }
 
   clusterChanged(): void {
     this.clusterTodo.updateState = true;
     this.clusterTodo.saveConfig = true;
+    this.viewChanged();
   }
 
   /** clusterSaveConfig: hand nodes.conf to the host, when it keeps one (the text costs O(nodes) to build). */
@@ -690,7 +731,10 @@ export class RedisNode implements Server {
     const cluster = this.cluster!;
     const before = cluster.state;
     cluster.updateState(this.nowMs(), parseBool(this.config.get('cluster-require-full-coverage') ?? 'yes') !== false, Number(this.config.get('cluster-node-timeout')));
-    if (cluster.state !== before) this.events.push({ type: 'cluster-state', at: this.loop.nowUs, state: cluster.state });
+    if (cluster.state !== before) {
+      this.viewChanged();
+      this.events.push({ type: 'cluster-state', at: this.loop.nowUs, state: cluster.state });
+    }
   }
 
   /** clusterBeforeSleep: the work commands asked for. */
@@ -710,6 +754,8 @@ export class RedisNode implements Server {
       this.clusterTodo.saveConfig = false;
       this.saveClusterConfig();
     }
+    // Flag and epoch changes a command made (or any not reported yet) are reported before sleeping.
+    this.bus!.flushView();
   }
 
   get evictedKeys(): number {

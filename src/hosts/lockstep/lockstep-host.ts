@@ -11,6 +11,7 @@
 import type { TimeUs } from '../../engine/types/time.ts';
 import type { Delivery } from '../../engine/net/wire.ts';
 import type { AdvanceResult, NodeOptions, NodeSnapshot } from '../../engine/server/node.ts';
+import type { ViewDigest } from '../../engine/server/view-digest.ts';
 import { BaseHost, type HostOptions, type NodeSpec } from '../network/base-host.ts';
 import type { EndpointId } from '../network/virtual-network.ts';
 
@@ -18,6 +19,8 @@ import type { EndpointId } from '../network/virtual-network.ts';
 export interface RemoteNode {
   advance(untilUs: TimeUs, inbox: Delivery[]): Promise<AdvanceResult>;
   snapshot(): Promise<NodeSnapshot>;
+  /** The node's view digest now (optional: a test's stand-in node may not have one). */
+  digest?(): Promise<ViewDigest>;
   dispose?(): void | Promise<void>;
 }
 
@@ -90,6 +93,14 @@ export class LockstepHost extends BaseHost {
     const r = this.remotes.get(address);
     if (!r) throw new Error(`no node at ${address}`);
     return r.snapshot();
+  }
+
+  /** A node's view digest now (between windows: a node in a window answers after it). */
+  digest(address: EndpointId): Promise<ViewDigest> {
+    const r = this.remotes.get(address);
+    if (!r) throw new Error(`no node at ${address}`);
+    if (!r.digest) throw new Error(`the node at ${address} gives no view digest`);
+    return r.digest();
   }
 
   /** Run windows until everything up to `untilUs` has happened. */
