@@ -4,12 +4,15 @@
  */
 import { RedisNode, type AdvanceResult, type NodeOptions, type NodeSnapshot } from '../../engine/server/node.ts';
 import type { Delivery } from '../../engine/net/wire.ts';
+import type { ViewDigest } from '../../engine/server/view-digest.ts';
 import type { TimeUs } from '../../engine/types/time.ts';
 
 export interface NodeService {
   create(opts: NodeOptions): void;
   advance(untilUs: TimeUs, inbox: Delivery[]): AdvanceResult;
   snapshot(): NodeSnapshot;
+  /** The node's view digest now (see ViewDigest). */
+  digest(): ViewDigest;
 }
 
 /** `transfer` marks buffers to move instead of copy (Comlink.transfer); identity when not available. */
@@ -31,6 +34,9 @@ export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]
     },
     snapshot() {
       return need().snapshot();
+    },
+    digest() {
+      return need().digest();
     },
   };
 }

@@ -14,6 +14,7 @@ export const threadNodeFactory: RemoteNodeFactory = async (opts) => {
   const remote: RemoteNode = {
     advance: (untilUs, inbox) => api.advance(untilUs, inbox) as never,
     snapshot: () => api.snapshot() as never,
+    digest: () => api.digest() as never,
     dispose: async () => {
       api[Comlink.releaseProxy]();
       await worker.terminate();

@@ -15,6 +15,7 @@ export const webWorkerNodeFactory: RemoteNodeFactory = async (opts) => {
   const remote: RemoteNode = {
     advance: (untilUs, inbox) => api.advance(untilUs, inbox) as never,
     snapshot: () => api.snapshot() as never,
+    digest: () => api.digest() as never,
     dispose: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();
