@@ -8,8 +8,8 @@ import { lua, lauxlib, luaBytes, toByteString, getField, setField, getGlobal, se
 import { createLuaState, compileChunk, protectedGlobalError, protectRecursively } from './lua-vm.ts';
 import { pushErrorTable, errorInfo } from './lua-reply.ts';
 import { SCRIPT_FLAG_NAMES, HOOK_EVERY } from './script-run.ts';
-import type { Scripting } from './scripting.ts';
-import { parseNumkeys, pushArray } from './scripting.ts';
+import type { LuaScripting } from './lua-scripting.ts';
+import { parseNumkeys, pushArray } from './lua-scripting.ts';
 import type { Client } from '../server/client.ts';
 import { RdbReader, RdbWriter, RdbFormatError } from '../persistence/rdb-io.ts';
 import { finishDumpPayload, verifyDumpPayload } from '../persistence/dump-payload.ts';
@@ -60,7 +60,7 @@ export class FunctionLibraries {
   /** The library being loaded (registration target), or null outside FUNCTION LOAD. */
   private loading: { lib: Library; startUs: number } | null = null;
 
-  constructor(private readonly scripting: Scripting) {
+  constructor(private readonly scripting: LuaScripting) {
     this.state = this.newState();
   }
 
