@@ -17,17 +17,29 @@ export interface NodeView {
 export class ClusterViews {
   readonly nodes = new Map<string, NodeView>();
 
-  apply(batch: SessionBatch): void {
+  /** A copy that shares the digests (they are never modified): the screen swaps it in whole when views change. */
+  clone(): ClusterViews {
+    const c = new ClusterViews();
+    for (const [a, v] of this.nodes) c.nodes.set(a, { ...v });
+    return c;
+  }
+
+  /** Take in a batch; returns whether any node's digest or process state changed. */
+  apply(batch: SessionBatch): boolean {
+    let changed = batch.digests.size > 0;
     for (const [address, process] of batch.processes) {
       const v = this.nodes.get(address);
-      if (v) v.process = process;
-      else this.nodes.set(address, { address, process, digest: null });
+      if (v === undefined) this.nodes.set(address, { address, process, digest: null });
+      else if (v.process !== process) v.process = process;
+      else continue;
+      changed = true;
     }
     for (const [address, digest] of batch.digests) {
       const v = this.nodes.get(address);
       if (v) v.digest = digest;
       else this.nodes.set(address, { address, process: 'running', digest });
     }
+    return changed;
   }
 
   /** The address of the node with cluster id `id`, from any node's view. */
@@ -90,10 +102,17 @@ export class ClusterViews {
       const d = v.digest;
       if (!d || !d.cluster || d.cluster.state !== 'ok') return false;
       if (d.role === 'slave' && d.masterLinkStatus !== 'up') return false;
-      const owners = this.slotOwners(v.address).join(',');
+      const owners = slotClaims(d);
       if (reference === null) reference = owners;
       else if (owners !== reference) return false;
     }
     return reference !== null;
   }
+}
+
+/** Who owns which slots in one node's view, as text (the same text for two nodes that agree on every slot). */
+function slotClaims(d: ViewDigest): string {
+  const parts: string[] = [];
+  for (const n of d.cluster!.nodes) if (n.slots.length > 0) parts.push(`${n.address}=${n.slots.map(([a, b]) => `${a}-${b}`).join(',')}`);
+  return parts.sort().join(' ');
 }

@@ -16,9 +16,28 @@ export async function openLab(page: Page): Promise<void> {
   await waitForLabReady(page);
 }
 
-/** The lab is up: its node answered (today, the terminal's redis-cli shows its prompt). The one place to change. */
+/**
+ * The lab is up: every node of the default cluster says cluster_state:ok, the replicas are in sync, all agree on
+ * the slots (the health badge), and the terminal's redis-cli -c shows its prompt on port 7000.
+ */
 export async function waitForLabReady(page: Page): Promise<void> {
-  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain('127.0.0.1:6379> ');
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain('127.0.0.1:7000> ');
+}
+
+/** The lab's test hook (window.__lab): roles, processes and slot owners as the screen shows them. */
+export interface LabHook {
+  healthy(): boolean;
+  healthyAfterMs(): number | null;
+  clockUs(): number;
+  roles(): Record<string, string | null>;
+  processes(): Record<string, string>;
+  epochs(): Record<string, number | null>;
+  owners(): (string | null)[];
+}
+
+export function lab<T>(page: Page, fn: (hook: LabHook) => T): Promise<T> {
+  return page.evaluate(`(${fn.toString()})(window.__lab)`) as Promise<T>;
 }
 
 /**

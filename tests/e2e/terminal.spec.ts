@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { openLab, terminalText, typeLine } from './lab.ts';
 
-test('PING answers PONG; SET then GET shows "v" as redis-cli prints it', async ({ page }) => {
+test('PING answers PONG; SET then GET follow the redirection to the slot\'s owner as redis-cli -c prints it', async ({ page }) => {
   const offOrigin: string[] = [];
   page.on('request', (r) => {
     if (!r.url().startsWith('http://127.0.0.1:4173/lab/')) offOrigin.push(r.url());
@@ -11,14 +11,17 @@ test('PING answers PONG; SET then GET shows "v" as redis-cli prints it', async (
 
   await openLab(page);
   await typeLine(page, 'PING');
-  await expect.poll(() => terminalText(page)).toMatch(/127\.0\.0\.1:6379> PING\s*\nPONG\s*\n127\.0\.0\.1:6379> /);
+  await expect.poll(() => terminalText(page)).toMatch(/127\.0\.0\.1:7000> PING\s*\nPONG\s*\n127\.0\.0\.1:7000> /);
+  // "k" hashes to slot 7629, served by the second master (port 7001): redis-cli -c follows the MOVED.
   await typeLine(page, 'SET k v');
-  await expect.poll(() => terminalText(page)).toMatch(/> SET k v\s*\nOK/);
+  await expect.poll(() => terminalText(page)).toMatch(/> SET k v\s*\n-> Redirected to slot \[7629\] located at 127\.0\.0\.1:7001\s*\nOK\s*\n127\.0\.0\.1:7001> /);
   await typeLine(page, 'GET k');
-  await expect.poll(() => terminalText(page)).toMatch(/> GET k\s*\n"v"/);
+  await expect.poll(() => terminalText(page)).toMatch(/7001> GET k\s*\n"v"/);
   await typeLine(page, 'GET');
   await expect.poll(() => terminalText(page)).toContain("(error) ERR wrong number of arguments for 'get' command");
-  await expect(page.getByTestId('keys')).toHaveText('1');
+  await page.getByTestId('node-7001').click();
+  await page.getByTestId('tab-inspector').click();
+  await expect(page.getByTestId('inspector-keys')).toHaveText('1', { timeout: 10_000 });
 
   // Self-contained: nothing was fetched from anywhere but the site itself (it works offline).
   expect(offOrigin).toEqual([]);
@@ -30,9 +33,10 @@ test('hints and history work like redis-cli', async ({ page }) => {
   await page.locator('.xterm-helper-textarea').focus();
   await page.keyboard.type('SET ');
   await expect.poll(() => terminalText(page)).toContain('SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]');
-  await page.keyboard.type('h 1');
+  // "b" hashes to slot 3300, on port 7000 itself: no redirection.
+  await page.keyboard.type('b 1');
   await page.keyboard.press('Enter');
-  await expect.poll(() => terminalText(page)).toMatch(/> SET h 1\s*\nOK/);
+  await expect.poll(() => terminalText(page)).toMatch(/> SET b 1\s*\nOK/);
   await page.keyboard.press('ArrowUp');
-  await expect.poll(() => terminalText(page)).toMatch(/OK\s*\n127\.0\.0\.1:6379> SET h 1/);
+  await expect.poll(() => terminalText(page)).toMatch(/OK\s*\n127\.0\.0\.1:7000> SET b 1/);
 });

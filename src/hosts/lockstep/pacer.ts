@@ -147,7 +147,9 @@ export class Pacer {
       this.ticking = false;
     }
     this.emit();
-    if (this.running) this.clock.schedule(() => void this.tick(), this.tickMs);
+    // Behind the clock: go on as soon as the page has had its turn (a timer of 0 lets it paint and take input);
+    // on time: wait for the next tick.
+    if (this.running) this.clock.schedule(() => void this.tick(), this.lagging ? 0 : this.tickMs);
   }
 
   private measure(reached: boolean): void {

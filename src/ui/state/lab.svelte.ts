@@ -1,111 +1,205 @@
 /**
- * The lab's view-model: one standalone node in a Web Worker, the pacer that drives virtual time, and the
- * redis-cli session the terminal shows. Components read its state; nothing reaches into the node directly
- * (the node is observed through snapshots, replaced whole each refresh).
+ * The screen's view-models, fed by the lab session's batches. Each store holds one concern and is replaced
+ * whole (raw state) when a batch changes it, so a component redraws only when what it shows changed:
+ * the pacer status, the cluster views (digests and processes), the messages in flight, the event log, and the
+ * selected node. Components take the store they show; actions go back to the session as data.
  */
-import { createWorkerHost } from '../../hosts/worker/worker-host.ts';
-import type { LockstepHost } from '../../hosts/lockstep/lockstep-host.ts';
-import type { Pacer, PacerStatus } from '../../hosts/lockstep/pacer.ts';
-import type { NodeSnapshot } from '../../engine/server/node.ts';
-import { RedisCliSession } from '../../clients/redis-cli/session.ts';
+import { LabSession, type ActionInput, type SessionBatch, type TerminalHandle } from '../../session/lab-session.ts';
+import { ClusterViews } from '../../session/cluster-views.ts';
+import { webWorkerNodeFactory } from '../../hosts/worker/worker-host.ts';
+import type { PacerStatus } from '../../hosts/lockstep/pacer.ts';
+import type { BusFlight } from '../../hosts/network/fabric.ts';
+import { preset, type PresetName, DEFAULT_PRESET, type Scenario } from '../../scenarios/scenario.ts';
+import { EventDescriber, type LogLine } from './event-lines.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 
-export const NODE_ADDRESS = '127.0.0.1:6379';
-const SNAPSHOT_EVERY_MS = 400;
-/** While paused, a typed command advances time at most this far waiting for its reply. */
-const PAUSED_REPLY_LIMIT_US = 5_000_000;
+/** Speed while a fresh cluster comes up: the learner should not wait through the writable delay. */
+const BOOT_SPEED = 100;
+const LOG_LINES = 400;
 
-export class LabState {
+/**
+ * Bus messages sent since the canvas last looked, kept outside Svelte's reactivity: the topology view takes them
+ * every animation frame. Bounded: a view that is not drawn (a hidden tab) does not pile them up.
+ */
+export class FlightBoard {
+  private queue: BusFlight[] = [];
+  /** Messages dropped by a partition, for the view to draw as lost. */
+  private dropped: BusFlight[] = [];
+  static readonly LIMIT = 2000;
+
+  add(batch: SessionBatch): void {
+    for (const f of batch.flights) (f.arriveAt === null ? this.dropped : this.queue).push(f);
+    if (this.queue.length > FlightBoard.LIMIT) this.queue.splice(0, this.queue.length - FlightBoard.LIMIT);
+    if (this.dropped.length > FlightBoard.LIMIT) this.dropped.splice(0, this.dropped.length - FlightBoard.LIMIT);
+  }
+
+  take(): { sent: BusFlight[]; dropped: BusFlight[] } {
+    const out = { sent: this.queue, dropped: this.dropped };
+    this.queue = [];
+    this.dropped = [];
+    return out;
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.dropped = [];
+  }
+}
+
+export class LabStore {
   status = $state.raw<PacerStatus | null>(null);
-  snapshot = $state.raw<NodeSnapshot | null>(null);
-  error = $state<string | null>(null);
+  /** Every node's latest view; replaced whole (a new object) when a batch changes a digest or a process. */
+  views = $state.raw(new ClusterViews());
+  /** Where batches are applied; `views` is its copy of the last change. */
+  private readonly liveViews = new ClusterViews();
+  readonly flights = new FlightBoard();
+  log = $state.raw<LogLine[]>([]);
+  selected = $state<string | null>(null);
+  nodes = $state.raw<string[]>([]);
   ready = $state(false);
+  healthy = $state(false);
+  error = $state<string | null>(null);
+  presetName = $state<PresetName>(DEFAULT_PRESET);
+  /** Real ms from navigation to a healthy cluster (the bench reads it). */
+  healthyAfterMs = $state<number | null>(null);
 
-  host!: LockstepHost;
-  pacer!: Pacer;
-  session: RedisCliSession | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  session: LabSession | null = null;
+  private describer = new EventDescriber();
+  private terminalOut: ((s: string) => void) | null = null;
+  private terminalCols: () => number = () => 80;
+  terminal: TerminalHandle | null = null;
 
-  async start(write: (s: string) => void, columns: () => number): Promise<void> {
+  async start(scenario: Scenario = preset(this.presetName), untilUs = 0): Promise<void> {
+    this.ready = false;
+    this.healthy = false;
     try {
-      const { host, pacer } = createWorkerHost({ seed: 1, link: { latencyUs: 100 } });
-      this.host = host;
-      this.pacer = pacer;
-      await host.addNode({ address: NODE_ADDRESS, observeCommands: true });
-      pacer.onStatus((s) => (this.status = s));
-      this.session = new RedisCliSession({
-        host: '127.0.0.1',
-        port: 6379,
-        connect: () => host.connect('redis-cli', NODE_ADDRESS),
-        write,
-        columns,
-        messages: { exited: i18n.t('cliExited') },
-        onCommand: () => void this.refresh(),
+      const session = new LabSession({
+        scenario,
+        factory: webWorkerNodeFactory,
+        clock: { now: () => performance.now(), schedule: (fn, ms) => void setTimeout(fn, ms) },
       });
-      this.session.start();
-      pacer.play();
+      this.session = session;
+      session.onStatus((s) => (this.status = s));
+      session.onBatch((b) => this.onBatch(b));
+      await session.start(untilUs);
+      this.nodes = [...session.nodes];
+      this.selected ??= this.nodes[0] ?? null;
       this.ready = true;
-      this.timer = setInterval(() => void this.refresh(), SNAPSHOT_EVERY_MS);
-      await this.refresh();
+      this.attachTerminal();
+      if (untilUs === 0) {
+        // A fresh cluster: run fast until it is healthy, then at real time.
+        session.setSpeed(BOOT_SPEED);
+        session.play();
+        await session.runUntil(() => this.liveViews.healthy(), 60_000_000);
+        session.setSpeed(1);
+      } else {
+        session.setSpeed(1);
+        session.play();
+      }
     } catch (e) {
       this.fail(e);
     }
   }
 
-  /** Keystrokes from the terminal. */
+  private onBatch(b: SessionBatch): void {
+    this.flights.add(b);
+    if (this.liveViews.apply(b)) this.views = this.liveViews.clone();
+    const lines = this.describer.describe(b, this.liveViews);
+    if (lines.length > 0) {
+      const next = this.log.length + lines.length > LOG_LINES ? this.log.slice(this.log.length + lines.length - LOG_LINES) : this.log.slice();
+      next.push(...lines);
+      this.log = next;
+    }
+    const healthy = this.liveViews.healthy();
+    if (healthy && this.healthyAfterMs === null) this.healthyAfterMs = performance.now();
+    this.healthy = healthy;
+    if (b.processes.size !== this.nodes.length) this.nodes = [...b.processes.keys()];
+  }
+
+  /** The terminal component gives its output and width once; a new session reconnects it. */
+  bindTerminal(write: (s: string) => void, columns: () => number): void {
+    this.terminalOut = write;
+    this.terminalCols = columns;
+    this.attachTerminal();
+  }
+
+  private attachTerminal(): void {
+    if (!this.session || !this.ready || !this.terminalOut || this.terminal) return;
+    const first = this.session.nodes[0];
+    this.terminal = this.session.openTerminal(first, this.terminalOut, this.terminalCols, { exited: i18n.t('cliExited') });
+  }
+
   input(data: string): void {
+    try {
+      this.terminal?.input(data);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  act(action: ActionInput): void {
     if (!this.session) return;
     try {
-      this.session.input(data);
-      if (this.status && !this.status.running) void this.deliverWhilePaused();
+      this.session.act(action);
     } catch (e) {
       this.fail(e);
-    }
-  }
-
-  /**
-   * A learner who types while the clock is paused expects an answer. So time moves just far enough for the
-   * reply to come back (the clock visibly advances by the round trip and the command's cost), then stays
-   * paused.
-   */
-  private async deliverWhilePaused(): Promise<void> {
-    const limit = this.host.nowUs + PAUSED_REPLY_LIMIT_US;
-    // Let the session send first (it may be waiting for a microtask).
-    await Promise.resolve();
-    while (this.session?.awaitingReply && this.host.nowUs < limit) {
-      await this.pacer.stepOnce();
     }
   }
 
   play(): void {
-    this.pacer.play();
+    this.session?.play();
   }
   pause(): void {
-    this.pacer.pause();
+    this.session?.pause();
   }
   async step(): Promise<void> {
-    await this.guard(() => this.pacer.stepOnce());
+    await this.guard(() => this.session!.step());
   }
   async plusSecond(): Promise<void> {
-    await this.guard(() => this.pacer.advanceBy(1_000_000));
+    await this.guard(() => this.session!.advanceBy(1_000_000));
   }
   setSpeed(speed: number): void {
-    this.pacer.setSpeed(speed);
+    this.session?.setSpeed(speed);
   }
 
-  async refresh(): Promise<void> {
-    if (!this.ready) return;
-    try {
-      this.snapshot = await this.host.snapshot(NODE_ADDRESS);
-    } catch (e) {
-      this.fail(e);
-    }
+  /**
+   * Go back to virtual time `atUs`: a fresh set of workers replays the scenario log up to then, and the lab
+   * goes on from there (what was done after it is forgotten: acting now forks a new future).
+   */
+  async rewindTo(atUs: number): Promise<void> {
+    const old = this.session;
+    if (!old) return;
+    const scenario = structuredClone(old.scenario);
+    old.pause();
+    this.terminal = null;
+    this.terminalOut?.(`\r\n\x1b[33m${i18n.t('rewound', { t: (atUs / 1e6).toFixed(3) })}\x1b[0m\r\n`);
+    this.flights.clear();
+    this.liveViews.nodes.clear();
+    this.views = new ClusterViews();
+    this.describer = new EventDescriber();
+    this.log = [];
+    await old.dispose();
+    await this.start(scenario, atUs);
+  }
+
+  async restartPreset(name: PresetName): Promise<void> {
+    this.presetName = name;
+    const old = this.session;
+    this.terminal = null;
+    this.flights.clear();
+    this.liveViews.nodes.clear();
+    this.views = new ClusterViews();
+    this.describer = new EventDescriber();
+    this.log = [];
+    this.selected = null;
+    this.healthyAfterMs = null;
+    if (old) await old.dispose();
+    this.terminalOut?.('\x1b[H\x1b[2J');
+    await this.start(preset(name));
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.pacer?.pause();
-    void this.host?.dispose();
+    void this.session?.dispose();
   }
 
   private async guard(fn: () => Promise<void>): Promise<void> {
@@ -118,7 +212,7 @@ export class LabState {
 
   private fail(e: unknown): void {
     this.error = e instanceof Error ? e.message : String(e);
-    this.pacer?.pause();
+    this.session?.pause();
     console.error(e);
   }
 }

@@ -1,0 +1,139 @@
+import { test, expect, type Page } from '@playwright/test';
+import { collectPageErrors, lab, openLab } from './lab.ts';
+import { en } from '../../src/ui/i18n/en.ts';
+import { zhCN } from '../../src/ui/i18n/zh-CN.ts';
+
+const A = (port: number) => `127.0.0.1:${port}`;
+
+async function eventLog(page: Page): Promise<string> {
+  await page.getByTestId('tab-events').click();
+  return (await page.getByTestId('event-log').textContent()) ?? '';
+}
+
+test('the lab opens on a healthy 6-node cluster: three masters sharing the slots, three replicas, no page error', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  await openLab(page);
+  const roles = await lab(page, (h) => h.roles());
+  expect(roles).toEqual({
+    [A(7000)]: 'master', [A(7001)]: 'master', [A(7002)]: 'master',
+    [A(7003)]: 'slave', [A(7004)]: 'slave', [A(7005)]: 'slave',
+  });
+  await expect(page.getByTestId('slot-ranges')).toContainText('7000 0-5460');
+  await expect(page.getByTestId('slot-ranges')).toContainText('7001 5461-10922');
+  await expect(page.getByTestId('slot-ranges')).toContainText('7002 10923-16383');
+  for (const port of [7000, 7001, 7002]) await expect(page.getByTestId(`node-${port}`)).toHaveAttribute('data-role', 'master');
+  for (const port of [7003, 7004, 7005]) await expect(page.getByTestId(`node-${port}`)).toHaveAttribute('data-role', 'slave');
+  expect(errors).toEqual([]);
+});
+
+test('killing a master from its menu: the others mark it FAIL, its replica wins the election and the slot map recolours', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  await openLab(page);
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('node-7000').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: /Kill/ }).click();
+  await expect(page.getByTestId('node-7000')).toHaveAttribute('data-process', 'dead');
+  await expect.poll(() => lab(page, (h) => h.roles()[`127.0.0.1:7003`]), { timeout: 30_000 }).toBe('master');
+  await expect.poll(() => lab(page, (h) => h.owners()[0]), { timeout: 10_000 }).toBe(A(7003));
+  await expect(page.getByTestId('slot-ranges')).toContainText('7003 0-5460');
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 20_000 });
+  const log = await eventLog(page);
+  expect(log).toContain('node 7000 killed (kill -9)');
+  expect(log).toMatch(/marks 7000 as possibly failing \(PFAIL\)/);
+  expect(log).toMatch(/marks 7000 as failed \(FAIL\)/);
+  expect(log).toContain('node 7003 won the election');
+  expect(errors).toEqual([]);
+});
+
+test('keyboard only: select a node with its number, K kills it, R restarts it', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('node-7001').focus();
+  await page.keyboard.press('5'); // the fifth node: 7004, a replica
+  await expect(page.getByTestId('node-7004')).toBeFocused();
+  await page.keyboard.press('k');
+  await expect(page.getByTestId('node-7004')).toHaveAttribute('data-process', 'dead');
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('node-7004')).toHaveAttribute('data-process', 'running');
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+  // The context menu opens from the keyboard too, and Escape closes it.
+  await page.getByTestId('node-7002').focus();
+  await page.keyboard.press('Shift+F10');
+  await expect(page.getByRole('menu')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+});
+
+test('a node dragged onto the island is cut off (the others mark it PFAIL), and Heal brings the cluster back', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('speed').selectOption('10');
+  const node = await page.getByTestId('node-7002').boundingBox();
+  const zone = await page.getByTestId('island-zone').boundingBox();
+  await page.mouse.move(node!.x + node!.width / 2, node!.y + node!.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(node!.x + 40, node!.y + 40, { steps: 5 });
+  await page.mouse.move(zone!.x + zone!.width / 2, zone!.y + zone!.height / 2, { steps: 10 });
+  await page.mouse.up();
+  await expect(page.getByTestId('island-zone')).toContainText('7002');
+  await expect.poll(() => eventLog(page), { timeout: 30_000 }).toMatch(/marks 7002 as possibly failing \(PFAIL\)/);
+  expect(await eventLog(page)).toContain('network partitioned: 7000 7001 7003 7004 7005 | 7002');
+  await page.getByTestId('heal').click();
+  await expect.poll(() => eventLog(page)).toContain('network healed');
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 40_000 });
+});
+
+test('rewinding replays the log: back before a kill the master is alive; forward again, the same failover', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('speed').selectOption('10');
+  const beforeKill = await lab(page, (h) => h.clockUs());
+  await page.getByTestId('node-7000').click();
+  await page.keyboard.press('k');
+  await expect.poll(() => lab(page, (h) => h.roles()['127.0.0.1:7003']), { timeout: 30_000 }).toBe('master');
+  await page.getByTestId('pause').click();
+  const after = await lab(page, (h) => ({ t: h.clockUs(), roles: h.roles(), epochs: h.epochs(), owners: h.owners().join(',') }));
+  // Run on a little, then rewind to the moment recorded: the replay must give the same cluster.
+  await page.getByTestId('play').click();
+  await page.waitForTimeout(500);
+  const rewindTo = async (us: number) =>
+    page.getByTestId('timeline').evaluate((el, v) => {
+      const input = el as HTMLInputElement;
+      input.value = String(v);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, us);
+  await rewindTo(after.t);
+  await expect.poll(() => lab(page, (h) => h.clockUs()), { timeout: 30_000 }).toBeGreaterThanOrEqual(after.t);
+  await page.getByTestId('pause').click();
+  const replayed = await lab(page, (h) => ({ roles: h.roles(), epochs: h.epochs(), owners: h.owners().join(',') }));
+  expect(replayed.roles).toEqual(after.roles);
+  expect(replayed.epochs).toEqual(after.epochs);
+  expect(replayed.owners).toEqual(after.owners);
+  // Back before the kill: 7000 is alive and a master again.
+  await rewindTo(beforeKill);
+  await expect.poll(() => lab(page, (h) => h.processes()['127.0.0.1:7000']), { timeout: 30_000 }).toBe('running');
+  await expect.poll(() => lab(page, (h) => h.roles()['127.0.0.1:7000'])).toBe('master');
+  await expect(page.getByTestId('node-7000')).toHaveAttribute('data-process', 'running');
+});
+
+test('switching to zh-CN changes every visible string of the lab, and back', async ({ page }) => {
+  await openLab(page);
+  const visibleText = () =>
+    page.evaluate(() => {
+      // Everything a learner reads outside the terminal (whose text is redis-cli's own).
+      const clone = document.body.cloneNode(true) as HTMLElement;
+      clone.querySelectorAll('[data-testid="terminal"], script, style').forEach((e) => e.remove());
+      const labels = [...document.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')).join('\n');
+      return `${clone.innerText}\n${labels}`;
+    });
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByTestId('step')).toContainText('单步');
+  const zh = await visibleText();
+  // Every English message whose Chinese differs must not show (its words would be left untranslated).
+  const leftovers = (Object.keys(en) as (keyof typeof en)[])
+    .filter((k) => en[k] !== zhCN[k] && /[a-z]{4,}/.test(en[k]))
+    .map((k) => en[k].replace(/\{\w+\}.*$/, '').trim())
+    .filter((prefix) => prefix.length >= 6 && zh.includes(prefix));
+  expect(leftovers).toEqual([]);
+  expect(zh).toMatch(/[\u4e00-\u9fff]/);
+  await page.getByTestId('language').selectOption('en');
+  await expect(page.getByTestId('step')).toContainText('Step');
+});
