@@ -23,6 +23,7 @@ function bucket(startMs: number, fill: Partial<Omit<LoadBucket, 'startUs' | 'end
     reads: 0,
     writes: 0,
     errors: { moved: 0, ask: 0, clusterdown: 0, tryagain: 0, connection: 0, other: 0 },
+    retried: { clusterdown: 0, tryagain: 0, connection: 0 },
     shed: 0,
     pending: 0,
     latencyUs: null,

@@ -57,6 +57,11 @@ export interface LoadBucket {
    * no reply within the command timeout), other (any other error reply, or redirections exhausted).
    */
   errors: { moved: number; ask: number; clusterdown: number; tryagain: number; connection: number; other: number };
+  /**
+   * Replies and failures the client met and retried (the operation may still succeed): during a failover the
+   * cluster answers CLUSTERDOWN for a second or so, which the retries usually hide from `errors`.
+   */
+  retried: { clusterdown: number; tryagain: number; connection: number };
   /** Operations not started because the node they were for already had `maxPendingPerNode` waiting. */
   shed: number;
   /** Operations started and not finished at the end of the bucket. */
@@ -74,6 +79,15 @@ export interface LostWrite {
   /** When the acknowledgement arrived, and which node gave it. */
   ackAt: number;
   ackBy: string;
+}
+
+export interface VerifyResult {
+  /** Keys read back. */
+  checked: number;
+  /** Keys whose value is older than their last acknowledged write, or gone. */
+  lost: LostWrite[];
+  /** Keys that could not be read (their slot has no reachable master: CLUSTERDOWN, a dead node, a timeout). */
+  unreadable: string[];
 }
 
 export interface LoadGeneratorOptions {
@@ -107,6 +121,7 @@ interface BucketCounts {
   reads: number;
   writes: number;
   errors: LoadBucket['errors'];
+  retried: LoadBucket['retried'];
   shed: number;
   latencies: number[];
 }
@@ -198,9 +213,10 @@ export class LoadGenerator {
   /**
    * Read back every key with an acknowledged write and report those whose value is older than the last
    * acknowledged one (or gone). A newer value is fine: a write that got no reply may still have been applied.
-   * Resolves when the last read has its reply (drive the host meanwhile).
+   * Keys that cannot be read (after the client's retries) are listed apart. Resolves when the last read has
+   * ended (drive the host meanwhile); rejects only after stop().
    */
-  verify(): Promise<{ checked: number; lost: LostWrite[] }> {
+  verify(): Promise<VerifyResult> {
     const entries = [...this.acked.entries()].sort((a, b) => a[0] - b[0]).map(([k, a]) => ({ key: `key:${k}`, ...a }));
     return new Promise((resolve, reject) => {
       if (this.stopped) {
@@ -208,11 +224,15 @@ export class LoadGenerator {
         return;
       }
       const lost: LostWrite[] = [];
+      const unreadable: string[] = [];
       let left = entries.length;
-      let failed: string | null = null;
+      const byKey = (a: string, b: string) => Number(a.slice(4)) - Number(b.slice(4));
       const finish = () => {
-        if (failed !== null) reject(new Error(failed));
-        else resolve({ checked: entries.length, lost: lost.sort((a, b) => Number(a.key.slice(4)) - Number(b.key.slice(4))) });
+        resolve({
+          checked: entries.length - unreadable.length,
+          lost: lost.sort((a, b) => byKey(a.key, b.key)),
+          unreadable: unreadable.sort(byKey),
+        });
       };
       if (left === 0) {
         finish();
@@ -224,7 +244,7 @@ export class LoadGenerator {
             if (r.reply?.type === 'bulk' || r.reply?.type === 'nil') {
               const got = r.reply.type === 'bulk' ? r.reply.value : null;
               if (got === null || Number(got) < e.value) lost.push({ key: e.key, expected: String(e.value), got, ackAt: e.ackAt, ackBy: e.ackBy });
-            } else failed ??= `GET ${e.key}: ${r.failure ?? (r.reply?.type === 'error' ? r.reply.value : r.reply?.type)}`;
+            } else unreadable.push(e.key);
             if (--left === 0) finish();
           });
         }
@@ -304,9 +324,11 @@ export class LoadGenerator {
   }
 
   private detour(kind: ClusterDetour): void {
-    const e = this.counts(this.now()).errors;
-    if (kind === 'moved') e.moved++;
-    else if (kind === 'ask') e.ask++;
+    const b = this.counts(this.now());
+    if (kind === 'moved') b.errors.moved++;
+    else if (kind === 'ask') b.errors.ask++;
+    else if (kind === 'closed') b.retried.connection++;
+    else b.retried[kind]++;
   }
 
   private finish(startUs: number, node: string, isRead: boolean, k: number, value: number, r: SendResult): void {
@@ -345,7 +367,12 @@ export class LoadGenerator {
   }
 
   private emptyCounts(index: number): BucketCounts {
-    return { index, ok: 0, reads: 0, writes: 0, errors: { moved: 0, ask: 0, clusterdown: 0, tryagain: 0, connection: 0, other: 0 }, shed: 0, latencies: [] };
+    return {
+      index, ok: 0, reads: 0, writes: 0,
+      errors: { moved: 0, ask: 0, clusterdown: 0, tryagain: 0, connection: 0, other: 0 },
+      retried: { clusterdown: 0, tryagain: 0, connection: 0 },
+      shed: 0, latencies: [],
+    };
   }
 
   private rollTo(now: number): void {
@@ -366,6 +393,7 @@ export class LoadGenerator {
       reads: c.reads,
       writes: c.writes,
       errors: c.errors,
+      retried: c.retried,
       shed: c.shed,
       pending: this.pending,
       latencyUs: sorted.length === 0 ? null : { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] },
