@@ -13,11 +13,14 @@ interface Script {
 }
 
 test('the page starts without the Lua VM and fetches it when a node first runs a script', async ({ page }) => {
+  // Each file once, however many workers load it.
   const scripts: Script[] = [];
   const pending: Promise<void>[] = [];
   page.on('response', (r: Response) => {
     if (!new URL(r.url()).pathname.endsWith('.js')) return;
-    pending.push(r.text().then((text) => void scripts.push({ url: r.url(), text })));
+    pending.push(r.text().then((text) => {
+      if (!scripts.some((s) => s.url === r.url())) scripts.push({ url: r.url(), text });
+    }));
   });
 
   await openLab(page);
