@@ -10,10 +10,12 @@
  *                arrive within a round trip, and the promotion's PONG reaches everyone at once.
  *
  * Killing a master together with its only replica leaves its slots uncovered: the survivors go to
- * cluster_state:fail and stay there. Seeds from SIM_FAILOVER_SEEDS (default 50; 500 pass locally).
+ * cluster_state:fail and stay there. After the promotion every surviving replica has its master's data and offset
+ * (tests/sim/invariants.ts). Seeds from SIM_FAILOVER_SEEDS (default 50; 500 pass locally).
  */
 import { describe, expect, it } from 'vitest';
 import { buildCluster, type Cluster } from './cluster-fixture.ts';
+import { settleReplicas } from './invariants.ts';
 
 const SEEDS = Number(process.env.SIM_FAILOVER_SEEDS ?? 50);
 const T = 15_000;
@@ -55,6 +57,8 @@ describe('cluster failover', () => {
       }
       // The new master's config epoch is the election's: larger than every epoch before it.
       expect(c.node(heir).cluster!.myself.configEpoch, `seed=${seed}`).toBe(7);
+      // Every surviving replica is linked and holds its master's data and offset.
+      expect(settleReplicas(c), `seed=${seed}`).toEqual([]);
     }
     times.sort((a, b) => a - b);
     console.log(`kill -> cluster_state:ok over ${SEEDS} seeds: min ${times[0]} ms, median ${times[Math.floor(times.length / 2)]} ms, max ${times[times.length - 1]} ms`);

@@ -6,9 +6,15 @@
  * TAKEOVER needs nobody: the replica bumps its epoch alone.
  */
 import { describe, expect, it } from 'vitest';
-import { buildCluster } from './cluster-fixture.ts';
+import { buildCluster, type Cluster } from './cluster-fixture.ts';
+import { replicasInSync, settleReplicas } from './invariants.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
+import { ClusterClient } from '../../src/clients/cluster/cluster-client.ts';
 import { keyHashSlot } from '../../src/engine/cluster/slots.ts';
+import { Prng } from '../../src/engine/random/prng.ts';
+
+/** Seeds of the randomized scenario below: 25 by default (about 10 s on an idle core); SIM_MANUAL_FAILOVER_SEEDS=500 for a long run. */
+const SEEDS = Number(process.env.SIM_MANUAL_FAILOVER_SEEDS ?? 25);
 
 function keyFor(i: number): string {
   for (let salt = 0; ; salt++) {
@@ -52,6 +58,7 @@ describe('manual failover', () => {
     expect(acked.filter((k) => !data.keys.has(k))).toEqual([]);
     // Every node agrees on the new owner.
     for (let i = 0; i < 6; i++) expect(c.node(i).cluster!.slots[0]?.id).toBe(newMaster.id);
+    expect(settleReplicas(c)).toEqual([]);
   });
 
   it('FORCE elects without the master; TAKEOVER needs no vote at all', async () => {
@@ -68,4 +75,102 @@ describe('manual failover', () => {
       expect(c.node(4).cluster!.myself.configEpoch, mode).toBeGreaterThan(6);
     }
   });
+
+  it('a replica moved to another master and then promoted serves PSYNC from its new history only', async () => {
+    // Issue 19: a replica kept its backlog through a full resync from another master. Promoted later, it
+    // answered the demoted master's PSYNC with bytes of its old history taken at the new history's offsets: the
+    // demoted master applied another shard's writes (or skipped real ones) and still reported its link up.
+    const c = buildCluster(3, 5000);
+    // Replica 5 follows master 2, whose shard gets most writes: a long history. Master 0's shard gets few.
+    const problems = await writeDuring(c, new Prng(3), [
+      { atMs: 400, node: 5, command: ['CLUSTER', 'REPLICATE', c.node(0).cluster!.myself.id] },
+      { atMs: 3400, node: 5, command: ['CLUSTER', 'FAILOVER'] },
+    ], ['{a}', '{a}', '{a}', '{b}'], [1, 1, 1, 10]);
+    expect(c.node(5).cluster!.myself.isMaster).toBe(true);
+    expect(c.node(0).repl.masterPort).toBe(7005);
+    expect(problems).toEqual([]);
+  });
+
+  it(`after manual failovers (plain, FORCE, TAKEOVER) and replica moves under concurrent writers, every replica with its link up has its master's data and offset (${SEEDS} seeds)`, async () => {
+    const t0 = performance.now();
+    const modes = ['', '', 'FORCE', 'TAKEOVER'];
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const c = buildCluster(seed, 5000);
+      const rng = new Prng(seed).fork('manual-failover-writers');
+      // Three actions about 3 s apart, each on a replica of the moment: a manual failover in one of its modes,
+      // or a move to another master (so a later promotion meets a replica that changed histories).
+      // A moved replica is the likeliest target of the next failover: its promotion is where histories meet.
+      const actions: Action[] = [];
+      let moved = -1;
+      for (let k = 0; k < 3; k++) {
+        actions.push({
+          atMs: 300 + k * 3000 + rng.int(1000),
+          pick: (cl) => {
+            const replicas = [0, 1, 2, 3, 4, 5].filter((i) => cl.node(i).repl.isReplica);
+            const masters = [0, 1, 2, 3, 4, 5].filter((i) => !cl.node(i).repl.isReplica && cl.node(i).cluster!.myself.numSlots > 0);
+            const node = replicas.includes(moved) && rng.int(3) > 0 ? moved : replicas[rng.int(replicas.length)];
+            if (node !== moved && rng.int(2) === 0) {
+              moved = node;
+              const others = masters.filter((m) => `${cl.node(node).repl.masterHost}:${cl.node(node).repl.masterPort}` !== cl.addrs[m]);
+              return { node, command: ['CLUSTER', 'REPLICATE', cl.node(others[rng.int(others.length)]).cluster!.myself.id] };
+            }
+            const mode = modes[rng.int(modes.length)];
+            return { node, command: mode === '' ? ['CLUSTER', 'FAILOVER'] : ['CLUSTER', 'FAILOVER', mode] };
+          },
+        });
+      }
+      const tags = ['{a}', '{b}', '{c}', ''];
+      const problems = await writeDuring(c, rng, actions, [0, 1, 2, 3].map(() => tags[rng.int(tags.length)]), [0, 1, 2, 3].map(() => 1 + rng.int(8)));
+      expect(problems, `reproduce with SIM_MANUAL_FAILOVER_SEEDS=${seed} (seed=${seed})`).toEqual([]);
+    }
+    if (process.env.SIM_MANUAL_FAILOVER_SEEDS) console.log(`${SEEDS} seeds in ${Math.round(performance.now() - t0)} ms`);
+  }, 3_600_000);
 });
+
+type Step = { node: number; command: string[] };
+type Action = { atMs: number } & (Step | { pick: (c: Cluster) => Step });
+
+/**
+ * Four writer loops through one slot-caching cluster client (as an application's connection pool would),
+ * each writing keys with its own hash tag ('' = spread over every slot) and pausing `everyMs[l]` ms between
+ * writes, while `actions` run on the nodes at their times; then the writers stop, the cluster settles, and the
+ * replica invariant is checked.
+ */
+async function writeDuring(c: Cluster, rng: Prng, actions: Action[], tags: string[], everyMs: number[]): Promise<string[]> {
+  const host = c.host;
+  let conns = 0;
+  const connect = (a: string) => new RespConnection(host.connect(`writer-${conns++}`, a));
+  const sleep = (ms: number) => new Promise<void>((resolve) => host.at(host.nowUs + ms * 1000, resolve));
+  const client = new ClusterClient({ connect, sleep, seeds: [c.addrs[0]] });
+  const admin = c.addrs.map((a, i) => new RespConnection(host.connect(`admin-mf-${i}`, a)));
+  const drive = async (done: () => boolean) => {
+    while (!done()) {
+      host.runFor(1_000);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  let ready = false;
+  void client.refreshSlots().then(() => (ready = true));
+  await drive(() => ready);
+  let stop = false;
+  const loops = tags.map(async (tag, l) => {
+    for (let i = 0; !stop; i++) {
+      await client.call(['SET', `${tag}w${l}:${i % (200 + rng.int(300))}`, `${l}-${i}`]);
+      await sleep(everyMs[l]);
+    }
+  });
+  const t0 = host.nowUs;
+  for (const a of actions) {
+    await drive(() => host.nowUs >= t0 + a.atMs * 1000);
+    const step = 'pick' in a ? a.pick(c) : a;
+    void admin[step.node].call(step.command);
+  }
+  await drive(() => host.nowUs >= t0 + (actions[actions.length - 1].atMs + 3000) * 1000);
+  stop = true;
+  let stopped = false;
+  void Promise.all(loops).then(() => (stopped = true));
+  await drive(() => stopped);
+  client.close();
+  for (const a of admin) a.close();
+  return settleReplicas(c);
+}

@@ -725,9 +725,8 @@ export class Replication {
       this.psyncReplId = replid ?? ZERO_ID;
       this.psyncInitialOffset = Number(offset ?? -1);
       this.host.log('notice', `Full resync from master: ${this.psyncReplId}:${this.psyncInitialOffset}`);
-      // Our own history is about to be replaced: say which writes it held, so lost ones can be counted.
-      if (this.cached !== null && this.backlog !== null) this.host.discarded(this.cached.replId, this.cached.reploff, writesIn(this.backlog));
-      this.cached = null;
+      // The cached master stays until the snapshot replaces our data (replicationAttachToNewMaster): a transfer
+      // that fails may still continue our history, and our offset is still the cached one meanwhile.
       this.state = 'transfer';
       this.transfer = { size: null, eofMark: null, parts: [], read: 0, lastIoMs: this.host.nowMs() };
       return;
@@ -746,6 +745,9 @@ export class Replication {
       this.masterReploff = cached.reploff;
       this.masterReadReploff = cached.reploff;
       this.cached = null;
+      // A demoted master that never had a replica has no backlog yet: from now on it keeps one, in case it is
+      // promoted again.
+      if (this.backlog === null) this.createBacklog();
       this.becomeConnected(cached.db);
       return;
     }
@@ -801,6 +803,7 @@ export class Replication {
 
   /** Flush the old data, load the snapshot (the replica is blocked meanwhile), and start applying the stream. */
   private loadPayload(rdb: Uint8Array): void {
+    this.attachToNewMaster();
     this.host.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
     this.host.emptyData();
     this.host.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
@@ -824,13 +827,31 @@ export class Replication {
     this.masterReadReploff = this.psyncInitialOffset;
     this.replId2 = ZERO_ID;
     this.secondReplIdOffset = -1;
-    if (this.backlog === null) this.createBacklog();
+    // A new backlog, numbered from the master's offset: we keep one even without replicas, to serve PSYNC
+    // once promoted.
+    this.createBacklog();
     this.host.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
     const diskless = this.transfer?.eofMark != null;
     this.transfer = null;
     this.becomeConnected(dbid);
     // After a diskless payload the master starts the stream on our first ACK: send it now.
     if (diskless) this.sendAck();
+  }
+
+  /**
+   * replicationAttachToNewMaster: the snapshot about to be loaded is another history, numbered from the
+   * master's offset. Our cached master, our backlog and our own replicas all belong to the old one: a backlog
+   * kept would answer a later PSYNC (once we are promoted) with bytes from the wrong place, and sub-replicas
+   * fed the new stream on top of the old data would diverge while their link stays up. So the cached master
+   * is discarded, the backlog freed (a new one starts after loading) and the replicas disconnected: they
+   * resynchronise with us from scratch.
+   */
+  private attachToNewMaster(): void {
+    // Say which writes of our own history the backlog held, so that lost ones can be counted.
+    if (this.cached !== null && this.backlog !== null) this.host.discarded(this.cached.replId, this.cached.reploff, writesIn(this.backlog));
+    this.cached = null;
+    for (const r of [...this.replicas]) this.host.freeClient(r);
+    this.backlog = null;
   }
 
   private becomeConnected(dbid: number): void {
