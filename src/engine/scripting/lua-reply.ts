@@ -158,14 +158,57 @@ function rawField(L: LuaState, idx: number, name: string): number {
 }
 
 /**
+ * LUAI_MAXCSTACK of Lua 5.1: lua_checkstack refuses to grow a C function's stack past 8000 slots above its base.
+ * luaReplyToRedisReply asks for 4 slots before converting each value, so a table nested thousands deep (one that
+ * contains itself, say) ends in "reached lua stack limit" errors inside the arrays already written.
+ */
+const LUAI_MAXCSTACK = 8000;
+/** What luaCallFunction leaves below the result: its error handler. */
+const SLOTS_BELOW_RESULT = 1;
+
+/** A table being written whose elements are still to come; the table (or its map/set field) is on the Lua stack. */
+type OpenTable =
+  | { kind: 'array'; n: number; next: number }
+  /** `valueNext`: the key was written, its value is at the top of the stack. */
+  | { kind: 'map'; valueNext: boolean }
+  | { kind: 'set' };
+
+/**
  * luaReplyToRedisReply: the value at the top of the stack becomes the caller's reply, and is popped. `scriptResp`
  * is the protocol the script chose with redis.setresp (booleans depend on it).
+ *
+ * Redis recurses once per nesting level; here the open tables are kept in a list instead, because a JS stack runs
+ * out long before Lua 5.1's 8000 slots do (a script returning a table that contains itself would otherwise kill
+ * the process). The Lua stack sees the same pushes in the same order as in Redis, so Redis's depth check
+ * (lua_checkstack(lua, 4) against LUAI_MAXCSTACK, counted from the base luaCallFunction runs on) stops the same
+ * values at the same depth.
  */
 export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (info: ScriptErrorInfo) => void): void {
-  if (!lua.lua_checkstack(L, 4)) {
+  // Slots from the base Redis's stack would have: the error handler, then the result.
+  const base = lua.lua_gettop(L) - 1 - SLOTS_BELOW_RESULT;
+  const open: OpenTable[] = [];
+  for (;;) {
+    const opened = writeOneValue(L, out, scriptResp, onError, base);
+    if (opened !== null) open.push(opened);
+    // The next value to write, if any, is put at the top of the stack; finished tables are popped.
+    for (;;) {
+      const top = open[open.length - 1];
+      if (top === undefined) return;
+      if (nextElement(L, top)) break;
+      open.pop();
+    }
+  }
+}
+
+/**
+ * Writes the value at the top of the stack. A scalar (or an error, status, double... table) is written whole and
+ * popped; an array, map or set gets its header, stays on the stack, and is returned to have its elements written.
+ */
+function writeOneValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (info: ScriptErrorInfo) => void, base: number): OpenTable | null {
+  if (lua.lua_gettop(L) - base + 4 > LUAI_MAXCSTACK || !lua.lua_checkstack(L, 4)) {
     out.error('ERR reached lua stack limit');
     lua.lua_pop(L, 1);
-    return;
+    return null;
   }
   const t = lua.lua_type(L, -1);
   switch (t) {
@@ -182,12 +225,51 @@ export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, 
       out.integer(truncateToLongLong(lua.lua_tonumber(L, -1)));
       break;
     case LUA_TTABLE:
-      writeTable(L, out, scriptResp, onError);
-      return;
+      return writeTable(L, out, onError);
     default:
       out.nullBulk();
   }
   lua.lua_pop(L, 1);
+  return null;
+}
+
+/**
+ * Puts the open table's next element at the top of the stack and returns true, or pops the table (with its map or
+ * set field) and returns false when it has no more. The stack use is Redis's: an array pushes the element; a map
+ * keeps its field table, the key, the value and a copy of the key (written first); a set its field table, the key
+ * and a copy of it.
+ */
+function nextElement(L: LuaState, o: OpenTable): boolean {
+  switch (o.kind) {
+    case 'array':
+      if (o.next > o.n) {
+        lua.lua_pop(L, 1);
+        return false;
+      }
+      lua.lua_pushnumber(L, o.next++);
+      lua.lua_rawget(L, -2);
+      return true;
+    case 'map':
+      if (o.valueNext) {
+        o.valueNext = false;
+        return true;
+      }
+      if (!lua.lua_next(L, -2)) {
+        lua.lua_pop(L, 2);
+        return false;
+      }
+      lua.lua_pushvalue(L, -2);
+      o.valueNext = true;
+      return true;
+    case 'set':
+      if (!lua.lua_next(L, -2)) {
+        lua.lua_pop(L, 2);
+        return false;
+      }
+      lua.lua_pop(L, 1);
+      lua.lua_pushvalue(L, -1);
+      return true;
+  }
 }
 
 /** C's (long long) cast of a double, for the values a script can return (NaN and out-of-range go to LLONG_MIN as on x86-64). */
@@ -197,30 +279,34 @@ function truncateToLongLong(n: number): number | bigint {
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }
 
-function writeTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (info: ScriptErrorInfo) => void): void {
+/**
+ * The table at the top of the stack: an error, status, double, big number or verbatim string is written and popped
+ * (null returned); a map, set or array gets its header and is returned open, its iteration ready to start.
+ */
+function writeTable(L: LuaState, out: ReplyWriter, onError: (info: ScriptErrorInfo) => void): OpenTable | null {
   if (rawField(L, -1, 'err') === LUA_TSTRING) {
     lua.lua_pop(L, 1);
     onError(errorInfo(L));
     lua.lua_pop(L, 1);
-    return;
+    return null;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'ok') === LUA_TSTRING) {
     out.status((toByteString(L, -1) as string).replace(/[\r\n]/g, ' '));
     lua.lua_pop(L, 2);
-    return;
+    return null;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'double') === LUA_TNUMBER) {
     out.double(formatDouble17g(lua.lua_tonumber(L, -1)));
     lua.lua_pop(L, 2);
-    return;
+    return null;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'big_number') === LUA_TSTRING) {
     out.bigNumber((toByteString(L, -1) as string).replace(/[\r\n]/g, ' '));
     lua.lua_pop(L, 2);
-    return;
+    return null;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'verbatim_string') === LUA_TTABLE) {
@@ -229,7 +315,7 @@ function writeTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (
       if (rawField(L, -2, 'string') === LUA_TSTRING) {
         out.verbatim(toByteString(L, -1) as string, format.slice(0, 3));
         lua.lua_pop(L, 4);
-        return;
+        return null;
       }
       lua.lua_pop(L, 1);
     }
@@ -237,39 +323,15 @@ function writeTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'map') === LUA_TTABLE) {
-    let n = 0;
+    out.mapHeader(countPairs(L));
     lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
-      n++;
-      lua.lua_pop(L, 1);
-    }
-    out.mapHeader(n);
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
-      lua.lua_pushvalue(L, -2);
-      writeLuaValue(L, out, scriptResp, onError);
-      writeLuaValue(L, out, scriptResp, onError);
-    }
-    lua.lua_pop(L, 2);
-    return;
+    return { kind: 'map', valueNext: false };
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, 'set') === LUA_TTABLE) {
-    let n = 0;
+    out.setHeader(countPairs(L));
     lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
-      n++;
-      lua.lua_pop(L, 1);
-    }
-    out.setHeader(n);
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2)) {
-      lua.lua_pop(L, 1);
-      lua.lua_pushvalue(L, -1);
-      writeLuaValue(L, out, scriptResp, onError);
-    }
-    lua.lua_pop(L, 2);
-    return;
+    return { kind: 'set' };
   }
   lua.lua_pop(L, 1);
   // An array: elements 1, 2, ... up to the first nil.
@@ -282,10 +344,16 @@ function writeTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError: (
     n++;
   }
   out.arrayHeader(n);
-  for (let j = 1; j <= n; j++) {
-    lua.lua_pushnumber(L, j);
-    lua.lua_rawget(L, -2);
-    writeLuaValue(L, out, scriptResp, onError);
+  return { kind: 'array', n, next: 1 };
+}
+
+/** The number of pairs in the table at the top of the stack. */
+function countPairs(L: LuaState): number {
+  let n = 0;
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, -2)) {
+    n++;
+    lua.lua_pop(L, 1);
   }
-  lua.lua_pop(L, 1);
+  return n;
 }

@@ -13,6 +13,9 @@
  *
  * fengari's modules call these two functions through their module objects, so replacing the exports is seen
  * by the lexer, the VM and the API alike. The patch is applied once, when this module is first imported.
+ *
+ * One error text is renamed the same way: past 200 nested C calls (a metamethod, a library callback or a
+ * coroutine calling itself) fengari raises "JS stack overflow" where Lua 5.1 raises "C stack overflow".
  */
 // lua.js first: fengari's modules require each other in a cycle that only resolves from its entry point. It is
 // used below (not a bare import), because fengari declares itself free of side effects and a bundler would
@@ -20,6 +23,7 @@
 import lua from 'fengari/src/lua.js';
 import lobject from 'fengari/src/lobject.js';
 import lstring from 'fengari/src/lstring.js';
+import ldebug from 'fengari/src/ldebug.js';
 import { formatG } from '../types/double.ts';
 import { byteStringToBytes } from '../types/bytes.ts';
 
@@ -54,6 +58,18 @@ function install(): void {
   lobject.luaO_tostring = (L: unknown, o: TValue): void => {
     o.setsvalue(luaS_bless(L, byteStringToBytes(lua51NumberText(o.value))));
   };
+  const runerror = ldebug.luaG_runerror as (L: unknown, fmt: Uint8Array, ...args: unknown[]) => never;
+  ldebug.luaG_runerror = (L: unknown, fmt: Uint8Array, ...args: unknown[]): never =>
+    runerror(L, sameBytes(fmt, JS_STACK_OVERFLOW) ? C_STACK_OVERFLOW : fmt, ...args);
+}
+
+const JS_STACK_OVERFLOW = byteStringToBytes('JS stack overflow');
+const C_STACK_OVERFLOW = byteStringToBytes('C stack overflow');
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 install();

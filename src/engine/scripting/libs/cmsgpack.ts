@@ -159,7 +159,9 @@ function encodeValue(L: LuaState, buf: Buf, level: number): void {
 
 /** The table on top of the stack as an array or a map (left on the stack). */
 function encodeTable(L: LuaState, buf: Buf, level: number): void {
-  needStack(L, 3, 'in function mp_encode_lua_table');
+  // A map's pairs take 4 slots here (forEachPair's key list, key and value, and the copy being encoded) where
+  // lua-cmsgpack's lua_next loop takes 3. With 3, maps nested 16 deep (a map containing itself) overran the stack.
+  needStack(L, 4, 'in function mp_encode_lua_table');
   if (isArray(L)) {
     const len = lua.lua_rawlen(L, -1) as number;
     encodeHeader(buf, len, 0x90, 0xdc, 0xdd);
