@@ -40,6 +40,33 @@ describe('cluster-lab-server command line', () => {
     expect(r).toEqual({ kind: 'fatal', message: "Fatal error, can't open config file '/nope.conf': No such file or directory\n" });
   });
 
+  it('reads --save followed by another option, or last, as save "" (as redis-server 7.0.15 does)', () => {
+    const run = (args: string[], readFile: (path: string) => string = noFile) => parseCommandLine(args, readFile);
+    expect(run(['--save', '--appendonly', 'no'])).toEqual({ kind: 'run', configFile: null, config: { save: '', appendonly: 'no' } });
+    expect(run(['--port', '7000', '--save'])).toEqual({ kind: 'run', configFile: null, config: { port: '7000', save: '' } });
+    expect(run(['--SAVE', '--port', '7000'])).toEqual({ kind: 'run', configFile: null, config: { save: '', port: '7000' } });
+    expect(run(['/x.conf', '--save'], () => 'save 900 1\n')).toEqual({ kind: 'run', configFile: '/x.conf', config: { save: '' } });
+    // With a value it is an ordinary option.
+    expect(run(['--save', '900', '1', '--port', '7000'])).toEqual({ kind: 'run', configFile: null, config: { save: '900 1', port: '7000' } });
+  });
+
+  it('builds option lines as redis-server does: values after a bare option, even "--x"; "--name value" in one argument', () => {
+    const run = (args: string[]) => parseCommandLine(args, noFile);
+    expect(run(['--dbfilename', '--foo', '--port', '7000'])).toEqual({ kind: 'run', configFile: null, config: { dbfilename: '--foo', port: '7000' } });
+    expect(run(['--port 7000', '--hz', '20'])).toEqual({ kind: 'run', configFile: null, config: { port: '7000', hz: '20' } });
+    // What redis-server 7.0.15 printed for each (stderr's fatal block).
+    const fatal = (args: string[]) => {
+      const r = run(args);
+      return r.kind === 'fatal' ? r.message : r.kind;
+    };
+    expect(fatal(['-x'])).toContain(`at line 2\n>>> '"-x"'\nBad directive or wrong number of arguments\n`);
+    expect(fatal(['--port', '6396', '-x'])).toContain(`at line 2\n>>> 'port "6396" "-x"'\nwrong number of arguments\n`);
+    expect(fatal(['--port', '6396', '--save', '--', '--appendonly', 'no'])).toContain(`at line 4\n>>> '"--appendonly" "no"'\nBad directive or wrong number of arguments\n`);
+    expect(fatal(['--port', '6396', '--bogus', '--save'])).toContain(`at line 3\n>>> 'bogus "--save"'\nBad directive or wrong number of arguments\n`);
+    expect(fatal(['--port', '6396', '--appendonly', '--daemonize', 'no'])).toContain(`at line 3\n>>> 'appendonly "--daemonize" "no"'\nwrong number of arguments\n`);
+    expect(fatal(['--port', '1', '-'])).toContain('standard input');
+  });
+
   it('quotes arguments like sdscatrepr', () => {
     expect(repr('a b')).toBe('"a b"');
     expect(repr('q"\n\x01')).toBe('"q\\"\\n\\x01"');

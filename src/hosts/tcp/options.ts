@@ -89,6 +89,53 @@ export function applyConfigLines(lines: ReturnType<typeof parseConfigText>, conf
   return null;
 }
 
+/** One option line: what followed `--` (split into words when the line is read) and the arguments after it. */
+interface OptionLine {
+  text: string;
+  args: string[];
+}
+
+/**
+ * The option lines redis-server's main() appends to the config, from argv[from...]; null when an argument asks
+ * for the config on standard input ("-" first or last). As in Redis 7.0.15:
+ *
+ * - `--name` starts a line; "--name value" in one argument is a line of its own (its words are split later).
+ * - An argument after a bare `--name` is that option's value even if it starts with `--` (`--dbfilename --x`);
+ *   further arguments are added until the next `--...` argument.
+ * - `--save` followed by another `--...` argument, or last, means `save ""` (no snapshots), as before 7.0: a
+ *   command line built from an empty list (`--save ${SAVE}`) gives exactly that.
+ */
+function optionLines(argv: string[], from: number): OptionLine[] | null {
+  const lines: OptionLine[] = [];
+  // Whether the last option already has its value, so that a `--...` argument starts a new line.
+  let handledLastConfigArg = true;
+  for (let j = from; j < argv.length; j++) {
+    const a = argv[j];
+    const last = j === argv.length - 1;
+    if (a === '-' && (j === 0 || last)) return null;
+    if (handledLastConfigArg && a.startsWith('--')) {
+      lines.push({ text: a.slice(2), args: [] });
+      if ((splitArgs(a) ?? []).length !== 1) {
+        handledLastConfigArg = true;
+        continue;
+      }
+      handledLastConfigArg = false;
+      const name = a.toLowerCase();
+      if (name === '--save' && (last || argv[j + 1].startsWith('--'))) {
+        lines[lines.length - 1].args.push('');
+        handledLastConfigArg = true;
+      } else if (name === '--sentinel' && !last && argv[j + 1].startsWith('--')) {
+        handledLastConfigArg = true; // a pseudo option without a value
+      }
+      continue;
+    }
+    if (lines.length === 0) lines.push({ text: '', args: [] });
+    lines[lines.length - 1].args.push(a);
+    handledLastConfigArg = true;
+  }
+  return lines;
+}
+
 /**
  * Parses process.argv.slice(2). `readFile` is injected so tests need no files; it throws with an errno-style
  * message when the file cannot be read.
@@ -99,9 +146,9 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   let i = 0;
   let configFile: string | null = null;
   let fileText = '';
-  if (argv.length > 0 && !argv[0].startsWith('--')) {
+  // redis-server takes its first argument as the config file unless it starts with '-'.
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
     configFile = argv[0];
-    if (configFile === '-') return { kind: 'fatal', message: 'Reading the configuration from standard input is not supported by Cluster Lab.\n' };
     try {
       fileText = readFile(configFile);
     } catch (e) {
@@ -109,26 +156,27 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
     }
     i = 1;
   }
-  // Options: each `--name` collects the arguments up to the next `--name`.
-  const options: { name: string; args: string[] }[] = [];
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--') && a.length > 2) options.push({ name: a.slice(2).toLowerCase(), args: [] });
-    else if (options.length > 0) options[options.length - 1].args.push(a);
-    else return { kind: 'fatal', message: `Unexpected argument '${a}': options start with '--'.\n` };
-  }
+  const options = optionLines(argv, i);
+  if (options === null) return { kind: 'fatal', message: 'Reading the configuration from standard input is not supported by Cluster Lab.\n' };
   const config: ConfigValues = {};
   const fileLines = parseConfigText(fileText);
   // redis-server reads the file's text, then "\n", then one line per option: so the first option is on the
   // line after the file's last line (line 2 when there is no file).
   const base = fileText.split('\n').length;
-  const optionLines: ConfigLine[] = options.map((o, k) => ({
-    line: base + 1 + k,
-    shown: [o.name, ...o.args.map(repr)].join(' '),
-    name: o.name,
-    args: o.args,
-  }));
-  const error = applyConfigLines([...fileLines, ...optionLines], config);
+  const optionConfigLines: ReturnType<typeof parseConfigText> = [];
+  options.forEach((o, k) => {
+    const line = base + 1 + k;
+    // The line as redis-server builds it: the option's own text, then each argument quoted (sdscatrepr).
+    const shown = `${o.text} ${o.args.map((a) => `${repr(a)} `).join('')}`.trim();
+    if (shown === '' || shown.startsWith('#')) return;
+    const head = splitArgs(o.text);
+    if (head === null) optionConfigLines.push({ line, shown, error: 'Unbalanced quotes in configuration line' });
+    else {
+      const words = [...head, ...o.args];
+      optionConfigLines.push({ line, shown, name: words[0].toLowerCase(), args: words.slice(1) });
+    }
+  });
+  const error = applyConfigLines([...fileLines, ...optionConfigLines], config);
   if (error) return { kind: 'fatal', message: error };
   return { kind: 'run', config, configFile };
 }
