@@ -45,7 +45,9 @@ export type LabAction =
   /** A line typed into a terminal (terminal `term`, connected to `node`), Enter included. */
   | { at: TimeUs; kind: 'type'; term: number; text: string }
   /** Client load through a slot-caching cluster client; rate 0 stops it. */
-  | { at: TimeUs; kind: 'load'; opsPerSec: number; readRatio: number; keys: number; hotKeyShare: number };
+  | { at: TimeUs; kind: 'load'; opsPerSec: number; readRatio: number; keys: number; hotKeyShare: number }
+  /** Read back every key the load wrote and count the acknowledged writes the cluster no longer has. */
+  | { at: TimeUs; kind: 'verify-writes' };
 
 export type LabActionKind = LabAction['kind'];
 
@@ -86,7 +88,7 @@ function clusterPreset(masters: number, replicasPerMaster: number, emptyNodes: n
     topology: { kind: 'cluster', masters, replicasPerMaster, emptyNodes, basePort: DEFAULT_BASE_PORT, formed: true },
     // A short node timeout keeps a failover within a learner's attention span; real deployments use 15000.
     config: { 'cluster-node-timeout': '5000' },
-    link: { latencyUs: 200, jitterUs: 100 },
+    link: { latencyUs: 1000, jitterUs: 200 },
     actions: [],
   };
 }

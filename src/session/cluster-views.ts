@@ -17,6 +17,23 @@ export interface NodeView {
 export class ClusterViews {
   readonly nodes = new Map<string, NodeView>();
 
+  /**
+   * A text that changes exactly when what the slot map shows can change: each node's process state and, per
+   * known node, its slots and config epoch, plus migrations. Views whose signature is equal draw the same map.
+   */
+  slotSignature(): string {
+    const parts: string[] = [];
+    for (const v of this.nodes.values()) {
+      const c = v.digest?.cluster;
+      parts.push(`${v.address}:${v.process}:${v.digest?.role ?? ''}`);
+      if (!c) continue;
+      for (const n of c.nodes) if (n.slots.length > 0) parts.push(`${n.id}@${n.configEpoch}=${n.slots.map(([a, b]) => `${a}-${b}`).join(',')}`);
+      for (const m of c.migrating) parts.push(`m${m.slot}>${m.to}`);
+      for (const m of c.importing) parts.push(`i${m.slot}<${m.from}`);
+    }
+    return parts.join(' ');
+  }
+
   /** A copy that shares the digests (they are never modified): the screen swaps it in whole when views change. */
   clone(): ClusterViews {
     const c = new ClusterViews();
@@ -67,16 +84,17 @@ export class ClusterViews {
   }
 
   /**
-   * The truth the screen shows by default: each slot's owner according to the running masters that claim it
-   * themselves (a master is the authority on its own slots once the others agree). Where two running nodes
-   * claim a slot, the one with the higher config epoch wins, as Redis resolves it.
+   * The truth the screen shows by default: each slot's owner according to the masters that claim it themselves
+   * (a master is the authority on its own slots once the others agree). A dead master keeps its last claim
+   * (every other node still routes its slots to it until a replica takes over). Where two nodes claim a slot,
+   * the one with the higher config epoch wins, as Redis resolves it.
    */
   claimedOwners(): (string | null)[] {
     const owners: (string | null)[] = new Array(CLUSTER_SLOTS).fill(null);
     const epochs: number[] = new Array(CLUSTER_SLOTS).fill(-1);
     for (const v of this.nodes.values()) {
       const c = v.digest?.cluster;
-      if (v.process === 'dead' || !c || v.digest?.role !== 'master') continue;
+      if (!c || v.digest?.role !== 'master') continue;
       const me = c.nodes.find((n) => n.id === c.myId);
       if (!me) continue;
       for (const [a, b] of me.slots) {

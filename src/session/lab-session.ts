@@ -18,6 +18,7 @@ import type { BusFlight, FabricObserver, FaultKind } from '../hosts/network/fabr
 import { RedisCliSession } from '../clients/redis-cli/session.ts';
 import type { LabAction, Scenario } from '../scenarios/scenario.ts';
 import { addressOf, nextFreePort, nodeSpecs } from '../scenarios/build.ts';
+import { LoadGenerator, type LoadBucket, type VerifyResult } from '../clients/load/load-generator.ts';
 
 /** A user action before the session stamps its time. */
 export type ActionInput = LabAction extends infer A ? (A extends LabAction ? Omit<A, 'at'> : never) : never;
@@ -38,6 +39,10 @@ export interface SessionBatch {
   processes: Map<string, ProcessState>;
   /** Actions applied in this batch (as recorded). */
   actions: LabAction[];
+  /** The load's buckets completed in this batch (virtual time order). */
+  buckets: LoadBucket[];
+  /** A read-back of acknowledged writes that finished in this batch. */
+  verified: (VerifyResult & { at: TimeUs }) | null;
 }
 
 export interface SessionOptions {
@@ -104,6 +109,10 @@ export class LabSession {
       } finally {
         this.replaying = false;
       }
+      // The rebuilt past reaches the screen as state and history (digests, the event log, the load's buckets),
+      // not as thousands of messages to animate.
+      this.batch.flights = [];
+      this.batch.lost = [];
       this.flush();
     }
   }
@@ -165,11 +174,31 @@ export class LabSession {
         }
         case 'open-terminal': this.createCli(a.term, a.node, () => undefined, () => 80, { exited: '' }); break;
         case 'type': this.terminals.find((t) => t.id === a.term)?.cli.input(a.text); break;
-        case 'load': break;
+        case 'load':
+          this.loadGenerator().configure({ opsPerSec: a.opsPerSec, readRatio: a.readRatio, keys: a.keys, hotKeyShare: a.hotKeyShare });
+          break;
+        case 'verify-writes':
+          void this.loadGenerator().verify().then((r) => {
+            this.batch.verified = { ...r, at: this.host.fabric.clientNowUs };
+          });
+          break;
       }
     } catch (e) {
       this.batch.events.push({ node: 'lab', event: { type: 'log', at: a.at, level: 'warning', text: (e as Error).message } });
     }
+  }
+
+  private load: LoadGenerator | null = null;
+
+  /** The client load, created at its first action (its connections and seed are part of the history). */
+  private loadGenerator(): LoadGenerator {
+    if (this.load === null) {
+      // Operations start in bursts every 50 ms of virtual time: each burst ends a window of the Web Worker host
+      // (a round trip to every busy worker), so a finer grid would slow the whole lab down under load.
+      this.load = new LoadGenerator({ host: this.host, seeds: [...this.addresses], seed: this.scenario.seed, tickUs: 50_000 });
+      this.load.onBucket((b) => this.batch.buckets.push(b));
+    }
+    return this.load;
   }
 
   /** The address an added node gets: the next free port after the topology's. */
@@ -254,6 +283,7 @@ export class LabSession {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.load?.stop();
     this.pacer?.pause();
     await this.host?.dispose();
   }
@@ -285,6 +315,6 @@ export class LabSession {
   }
 
   private emptyBatch(): SessionBatch {
-    return { nowUs: 0, flights: [], lost: [], events: [], faults: [], digests: new Map(), processes: new Map(), actions: [] };
+    return { nowUs: 0, flights: [], lost: [], events: [], faults: [], digests: new Map(), processes: new Map(), actions: [], buckets: [], verified: null };
   }
 }

@@ -470,8 +470,7 @@ export abstract class BaseHost {
       for (const e of r.events) if (e.type === 'cluster-config-saved') this.disks.set(address, e.text);
       this.fabric.logNodeEvents(address, r.events);
     }
-    const digest = (r as AdvanceResult & { digest?: ViewDigest }).digest;
-    if (digest !== undefined) this.onDigest?.(address, digest);
+    if (r.digest !== undefined) this.onDigest?.(address, r.digest);
     if (r.exited === true) this.processExited(address);
   }
 

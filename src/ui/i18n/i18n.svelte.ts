@@ -31,7 +31,9 @@ class I18n {
 
   /** The text for `key`, with {placeholders} filled in. */
   t(key: keyof Messages, vars: Record<string, string | number> = {}): string {
-    return MESSAGES[this.locale][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
+    // A key missing from a language (a bug the unit test catches) shows the English text, never breaks a view.
+    const text: string = MESSAGES[this.locale][key] ?? MESSAGES.en[key] ?? String(key);
+    return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
   }
 }
 

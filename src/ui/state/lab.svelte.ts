@@ -12,6 +12,26 @@ import type { BusFlight } from '../../hosts/network/fabric.ts';
 import { preset, type PresetName, DEFAULT_PRESET, type Scenario } from '../../scenarios/scenario.ts';
 import { EventDescriber, type LogLine } from './event-lines.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
+import type { LoadBucket, LoadSettings, VerifyResult } from '../../clients/load/load-generator.ts';
+
+const BUCKETS_KEPT = 600;
+
+/**
+ * The pacer's timer. A wait of 0 (the pacer is behind and only yields to let the page paint and take input) is
+ * a message to ourselves: nested setTimeout(0) calls are clamped to 4 ms each, which would cost the lab most of
+ * its speed.
+ */
+const yieldChannel = new MessageChannel();
+const yieldQueue: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
+function scheduleTask(fn: () => void, ms: number): void {
+  if (ms > 0) {
+    setTimeout(fn, ms);
+    return;
+  }
+  yieldQueue.push(fn);
+  yieldChannel.port2.postMessage(null);
+}
 
 /** Speed while a fresh cluster comes up: the learner should not wait through the writable delay. */
 const BOOT_SPEED = 100;
@@ -60,6 +80,12 @@ export class LabStore {
   healthy = $state(false);
   error = $state<string | null>(null);
   presetName = $state<PresetName>(DEFAULT_PRESET);
+  /** The client load's buckets, the last minute of virtual time. */
+  buckets = $state.raw<LoadBucket[]>([]);
+  loadSettings = $state.raw<LoadSettings>({ opsPerSec: 0, readRatio: 0.5, keys: 1000, hotKeyShare: 0 });
+  /** The last read-back of acknowledged writes. */
+  verified = $state.raw<(VerifyResult & { at: number }) | null>(null);
+  verifying = $state(false);
   /** Real ms from navigation to a healthy cluster (the bench reads it). */
   healthyAfterMs = $state<number | null>(null);
 
@@ -76,7 +102,7 @@ export class LabStore {
       const session = new LabSession({
         scenario,
         factory: webWorkerNodeFactory,
-        clock: { now: () => performance.now(), schedule: (fn, ms) => void setTimeout(fn, ms) },
+        clock: { now: () => performance.now(), schedule: scheduleTask },
       });
       this.session = session;
       session.onStatus((s) => (this.status = s));
@@ -104,6 +130,14 @@ export class LabStore {
   private onBatch(b: SessionBatch): void {
     this.flights.add(b);
     if (this.liveViews.apply(b)) this.views = this.liveViews.clone();
+    if (b.buckets.length > 0) {
+      const next = this.buckets.concat(b.buckets);
+      this.buckets = next.length > BUCKETS_KEPT ? next.slice(next.length - BUCKETS_KEPT) : next;
+    }
+    if (b.verified) {
+      this.verified = b.verified;
+      this.verifying = false;
+    }
     const lines = this.describer.describe(b, this.liveViews);
     if (lines.length > 0) {
       const next = this.log.length + lines.length > LOG_LINES ? this.log.slice(this.log.length + lines.length - LOG_LINES) : this.log.slice();
@@ -146,6 +180,16 @@ export class LabStore {
     }
   }
 
+  setLoad(settings: LoadSettings): void {
+    this.loadSettings = settings;
+    this.act({ kind: 'load', ...settings });
+  }
+
+  verifyWrites(): void {
+    this.verifying = true;
+    this.act({ kind: 'verify-writes' });
+  }
+
   play(): void {
     this.session?.play();
   }
@@ -178,8 +222,12 @@ export class LabStore {
     this.views = new ClusterViews();
     this.describer = new EventDescriber();
     this.log = [];
+    this.buckets = [];
+    this.verified = null;
     await old.dispose();
     await this.start(scenario, atUs);
+    const load = [...(this.session?.scenario.actions ?? [])].reverse().find((a) => a.kind === 'load');
+    this.loadSettings = load?.kind === 'load' ? { opsPerSec: load.opsPerSec, readRatio: load.readRatio, keys: load.keys, hotKeyShare: load.hotKeyShare } : { ...this.loadSettings, opsPerSec: 0 };
   }
 
   async restartPreset(name: PresetName): Promise<void> {
@@ -191,6 +239,9 @@ export class LabStore {
     this.views = new ClusterViews();
     this.describer = new EventDescriber();
     this.log = [];
+    this.buckets = [];
+    this.verified = null;
+    this.loadSettings = { ...this.loadSettings, opsPerSec: 0 };
     this.selected = null;
     this.healthyAfterMs = null;
     if (old) await old.dispose();
