@@ -14,6 +14,7 @@
  * a message whose connection cannot be made or breaks is lost; the engine's clusterCron sends again.
  */
 import net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { RedisNode } from '../../engine/server/node.ts';
@@ -27,6 +28,17 @@ import type { BusMessage } from '../../engine/cluster/bus-message.ts';
 const MAX_PENDING_BUS_FRAMES = 1000;
 /** Bytes a bus connection may have unsent (a peer that stopped reading) before further frames are dropped. */
 const MAX_BUS_WRITE_BACKLOG = 64 * 1024 * 1024;
+
+/**
+ * A seed for one process's node: 128 bits from the OS random source, as Redis draws its node ids and run ids
+ * (getRandomHexChars reads /dev/urandom). A seed made of the pid and the clock, as before, repeated itself for
+ * processes started in the same millisecond, and two nodes of one cluster got the same node id. The engine's Prng
+ * folds a string seed into 32 bits today, so two nodes share a seed with probability about n^2 / 2^33 (4 in 10^9
+ * for six nodes); the seed keeps all 128 bits for a Prng that would use them.
+ */
+export function osRandomSeed(): string {
+  return randomBytes(16).toString('hex');
+}
 
 /** An outbound cluster bus connection to one "ip:cport". */
 interface BusLink {
@@ -44,8 +56,8 @@ function normalizeIp(address: string | undefined): string {
 export interface TcpHostOptions {
   config: ConfigValues;
   logger?: Logger;
-  /** Seed for the node's random choices; defaults to something different per process. */
-  seed?: number;
+  /** Seed for the node's random choices (tests); by default one drawn from the OS random source (osRandomSeed). */
+  seed?: number | string;
   /** The config file the server was started with (INFO's config_file), if any. */
   configFile?: string | null;
   /** SHUTDOWN ran: the process should exit (after close()). */
@@ -75,7 +87,7 @@ export class TcpHost {
       address: `127.0.0.1:${opts.config.port ?? '6379'}`,
       // redis-server's working directory is its default `dir`.
       config: { dir: process.cwd(), ...opts.config },
-      seed: opts.seed ?? (process.pid ^ Date.now()) >>> 0,
+      seed: opts.seed ?? osRandomSeed(),
       startUs: 0,
       epochMs: Date.now(),
       persistClusterConfig: true,
