@@ -149,8 +149,10 @@ async function scenario(server: 'redis-server' | 'cluster-lab-server'): Promise<
       if (slots.type !== 'array') throw new Error('CLUSTER SLOTS');
       for (const r of slots.value) {
         if (r.type !== 'array') continue;
-        const [lo, hi, master] = r.value as [{ value: bigint }, { value: bigint }, { type: 'array'; value: { value: bigint }[] }];
-        if (slot >= Number(lo.value) && slot <= Number(hi.value)) return view.find((n) => n.port === Number(master.value[1].value))!;
+        const [lo, hi, master] = r.value;
+        if (lo.type !== 'integer' || hi.type !== 'integer' || master.type !== 'array' || master.value[1].type !== 'integer') continue;
+        const port = Number(master.value[1].value);
+        if (slot >= Number(lo.value) && slot <= Number(hi.value)) return view.find((n) => n.port === port)!;
       }
       throw new Error(`no owner for slot ${slot}`);
     };
