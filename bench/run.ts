@@ -8,6 +8,7 @@ import { benchWorkerHost } from './worker-host.ts';
 import { benchEngine } from './engine.ts';
 import { benchRedisBenchmark } from './redis-benchmark.ts';
 import { benchClusterSim } from './cluster-sim.ts';
+import { benchLabScreen } from './lab-screen.ts';
 
 export interface BenchRow {
   name: string;
@@ -22,6 +23,7 @@ const suites: Record<string, () => BenchRow[] | Promise<BenchRow[]>> = {
   worker: benchWorkerHost,
   'redis-benchmark': benchRedisBenchmark,
   'cluster-sim': benchClusterSim,
+  'lab-screen': benchLabScreen,
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(suites).join(',')).split(',').map((s) => s.trim());
@@ -33,10 +35,15 @@ for (const name of wanted) {
     process.exit(2);
   }
   process.stderr.write(`running ${name}...\n`);
-  rows.push(...(await suite()));
+  // A suite that fails prints its error as a row; the others still run and the table is still printed.
+  try {
+    rows.push(...(await suite()));
+  } catch (e) {
+    rows.push({ name: `${name}: FAILED`, value: Number.NaN, unit: '', note: (e as Error).message.split('\n')[0] });
+  }
 }
 
-const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+const fmt = (v: number) => (Number.isNaN(v) ? '-' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
 const w1 = Math.max(9, ...rows.map((r) => r.name.length));
 const w2 = Math.max(5, ...rows.map((r) => fmt(r.value).length));
 console.log(`${'benchmark'.padEnd(w1)}  ${'value'.padStart(w2)}  unit`);

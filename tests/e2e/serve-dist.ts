@@ -1,6 +1,6 @@
 /**
  * Serves the built site (dist/) under a sub-path, as a static host would, to prove the build needs no server
- * code and works from any path. Usage: tsx tests/e2e/serve-dist.ts <port> <base, e.g. /lab/>
+ * code and works from any path. Usage: tsx tests/e2e/serve-dist.ts <port> <base, e.g. /lab/> [directory, default dist/]
  */
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -8,7 +8,8 @@ import { extname, join, normalize, resolve } from 'node:path';
 
 const port = Number(process.argv[2] ?? 4173);
 const base = process.argv[3] ?? '/lab/';
-const root = resolve(import.meta.dirname, '../../dist');
+// A third argument serves another build directory (the bench builds into a temporary one).
+const root = resolve(process.argv[4] ?? resolve(import.meta.dirname, '../../dist'));
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
