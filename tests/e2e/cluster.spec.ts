@@ -45,6 +45,36 @@ test('killing a master from its menu: the others mark it FAIL, its replica wins 
   expect(errors).toEqual([]);
 });
 
+test('under client load, a killed master shows on the charts as failures, then the rate recovers after the failover', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('tab-load').click();
+  await page.getByRole('slider', { name: /Operations per second/ }).fill('1000');
+  await expect.poll(() => lab(page, (h) => h.buckets().length), { timeout: 10_000 }).toBeGreaterThan(5);
+  const killedAt = await lab(page, (h) => h.clockUs());
+  await page.getByTestId('speed').selectOption('5');
+  await page.getByTestId('node-7000').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: /Kill/ }).click();
+  await expect.poll(() => lab(page, (h) => h.roles()['127.0.0.1:7003']), { timeout: 60_000 }).toBe('master');
+  // Recovery: two full seconds of buckets after the promotion at the configured rate with no failures.
+  const recoveredAt = await lab(page, (h) => h.clockUs());
+  await expect
+    .poll(async () => {
+      const b = await lab(page, (h) => h.buckets());
+      return b.filter((x) => x.startUs > recoveredAt + 500_000).length;
+    }, { timeout: 60_000 })
+    .toBeGreaterThan(20);
+  const buckets = await lab(page, (h) => h.buckets());
+  const failing = buckets.filter((b) => b.startUs > killedAt && b.startUs < recoveredAt);
+  const failures = failing.reduce((n, b) => n + b.errors.connection + b.errors.clusterdown + b.retried.connection + b.retried.clusterdown, 0);
+  expect(failures).toBeGreaterThan(0);
+  const after = buckets.filter((b) => b.startUs > recoveredAt + 500_000).slice(0, 20);
+  const okPerSecond = after.reduce((n, b) => n + b.ok, 0) / (after.length / 10);
+  expect(okPerSecond).toBeGreaterThan(900);
+  expect(after.every((b) => b.errors.connection + b.errors.clusterdown === 0)).toBe(true);
+  // The charts say so in words too.
+  await expect(page.getByRole('img', { name: /Successful operations/ }).first()).toBeVisible();
+});
+
 test('keyboard only: select a node with its number, K kills it, R restarts it', async ({ page }) => {
   await openLab(page);
   await page.getByTestId('node-7001').focus();

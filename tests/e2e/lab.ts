@@ -33,6 +33,7 @@ export interface LabHook {
   roles(): Record<string, string | null>;
   processes(): Record<string, string>;
   epochs(): Record<string, number | null>;
+  buckets(): { startUs: number; ok: number; errors: Record<string, number>; retried: Record<string, number> }[];
   owners(): (string | null)[];
 }
 
