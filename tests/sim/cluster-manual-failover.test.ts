@@ -76,6 +76,34 @@ describe('manual failover', () => {
     }
   });
 
+  it('a master paused for a manual failover expires nothing, so the demoted master continues by partial resync', async () => {
+    // Redis keeps the data set still while clients are paused (no active expiry, no lazy deletion, no eviction):
+    // a DEL written after the master announced its paused offset would put it past the offset its replica
+    // promotes at, and it could only rejoin by a full resync.
+    for (const seed of [1, 2, 3]) {
+      const c = buildCluster(seed, 5000);
+      // Slow links between master 0 and replica 3: the switch-over takes about 80 ms, and keys expire meanwhile.
+      for (const [a, b] of [[0, 3], [3, 0]]) c.host.fabric.network.setLink(c.addrs[a], c.addrs[b], c.host.nowUs, { latencyUs: 40_000 });
+      const app = new RespConnection(c.host.connect('ttl-writer', c.addrs[0]));
+      const keys = Array.from({ length: 200 }, (_, i) => keyFor(1000 + i));
+      keys.forEach((k, i) => void app.call(['SET', k, 'v', 'PX', String(60 + i)]));
+      c.host.runUntilCondition(() => app.pending === 0, c.host.nowUs + 1_000_000);
+      const admin = new RespConnection(c.host.connect('mf-ttl', c.addrs[3]));
+      void admin.call(['CLUSTER', 'FAILOVER']);
+      // A reader touches the keys as they pass their deadlines (lazy expiry), as active expiry samples them too.
+      const switched = () => c.node(3).cluster!.myself.isMaster && c.node(0).repl.isReplica;
+      for (let i = 0; !switched() && i < 1000; i++) {
+        void app.call(['GET', keys[i % keys.length]]);
+        c.host.runFor(1_000);
+      }
+      expect(switched(), `seed=${seed}`).toBe(true);
+      expect(c.host.runUntilCondition(() => c.node(0).repl.state === 'connected', c.host.nowUs + 15_000_000), `seed=${seed}`).toBe(true);
+      expect(c.node(3).repl.stats.syncFull, `seed=${seed}: the demoted master needed a full resync`).toBe(0);
+      expect(c.node(3).repl.stats.syncPartialOk, `seed=${seed}`).toBeGreaterThan(0);
+      expect(settleReplicas(c), `seed=${seed}`).toEqual([]);
+    }
+  });
+
   it('a replica moved to another master and then promoted serves PSYNC from its new history only', async () => {
     // Issue 19: a replica kept its backlog through a full resync from another master. Promoted later, it
     // answered the demoted master's PSYNC with bytes of its old history taken at the new history's offsets: the

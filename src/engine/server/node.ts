@@ -525,7 +525,7 @@ export class RedisNode implements Server {
   /** The role or the master link changed: expiry rules, cluster flags, an event for the UI. */
   private replicationRoleChanged(): void {
     const replica = this.repl.isReplica;
-    for (const db of this.dbs) db.expireMode = replica ? 'hide' : 'delete';
+    for (const db of this.dbs) db.expireMode = this.expireModeNow();
     this.events.push({
       type: 'role', at: this.loop.nowUs, role: replica ? 'slave' : 'master',
       master: replica ? `${this.repl.masterHost}:${this.repl.masterPort}` : null, link: this.repl.state,
@@ -603,6 +603,8 @@ export class RedisNode implements Server {
   performEvictions(): 'ok' | 'fail' {
     // replica-ignore-maxmemory (yes by default): a replica's data is its master's business.
     if (this.repl.isReplica && this.config.get('replica-ignore-maxmemory') === 'yes') return 'ok';
+    // While clients are paused the data set stays still: no eviction (isEvictionProcAllowed).
+    if (this.pause !== null) return 'ok';
     return this.evictor.performEvictions({
       dbs: this.dbs,
       rng: this.rng,
@@ -945,11 +947,22 @@ export class RedisNode implements Server {
       this.pause.untilMs = Math.max(this.pause.untilMs, untilMs);
       if (mode === 'all') this.pause.mode = 'all';
     }
+    for (const db of this.dbs) db.expireMode = this.expireModeNow();
+  }
+
+  /**
+   * How a lookup treats a key past its deadline: a replica, and any node while clients are paused, reports it
+   * missing but keeps it (expireIfNeeded). A paused data set stays still, so a master paused for a manual
+   * failover writes no DEL past the offset it announced to its replica.
+   */
+  private expireModeNow(): 'hide' | 'delete' {
+    return this.repl.isReplica || this.pause !== null ? 'hide' : 'delete';
   }
 
   unpauseClients(): void {
     if (this.pause === null) return;
     this.pause = null;
+    for (const db of this.dbs) db.expireMode = this.expireModeNow();
     // unblockPostponedClients: the held commands run in arrival order, then whatever each client sent after.
     const held = this.postponed;
     this.postponed = [];
@@ -1117,7 +1130,7 @@ export class RedisNode implements Server {
         // The master's commands see keys past their deadline (it sends the DEL); its stream moves our offset.
         for (const db of this.dbs) db.expireMode = 'keep';
         this.runCommand(c);
-        for (const db of this.dbs) db.expireMode = this.repl.isReplica ? 'hide' : 'delete';
+        for (const db of this.dbs) db.expireMode = this.expireModeNow();
         if (!c.closed) this.repl.masterCommandApplied(bufferedBefore - c.parser.bufferedBytes, parsed);
         continue;
       }
@@ -1197,8 +1210,8 @@ export class RedisNode implements Server {
     this.persistence.serverCron();
     // cronloops counts from 0 in Redis, so the first run is the first serverCron.
     if (1000 <= period || (this.stats.cronLoops - 1) % Math.round(1000 / period) === 0) this.repl.replicationCron(this.pause !== null);
-    // Replicas do not expire keys actively: their master's DELs do it.
-    const expireNs = this.repl.isReplica ? 0 : activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
+    // Replicas do not expire keys actively (their master's DELs do it), nor does anyone while clients are paused.
+    const expireNs = this.repl.isReplica || this.pause !== null ? 0 : activeExpireCycle(this.dbs, this.expireState, this.expireRng, this.nowMs(), this.config.hz);
     this.loop.spend(expireNs);
     this.latency.addIfNeeded('expire-cycle', Math.floor(expireNs / 1e6), this.nowMs(), this.config.latencyMonitorThreshold);
     return 1000 / this.config.hz;
