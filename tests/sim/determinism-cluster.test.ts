@@ -26,17 +26,11 @@ import { canonicalHistory } from './scenarios.ts';
 
 const ADDRS = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${7000 + i}`);
 /**
- * Known host difference (src/hosts/network, to be fixed there): the fabric numbers a refusal (a ping to the killed
- * node's bus address, a connect to its port) with a count kept per refused address and shared by every node that
- * hits it, and the hosts route those nodes' writes in different orders (SimHost event by event, LockstepHost per
- * window in node order). The number picks the refusal's jitter and breaks ties in the delivery order, so with
- * jitter the histories differ, and without it two refusals to different nodes in the same microsecond may be
- * logged in either order. Until that is fixed, the default run uses links without jitter or loss and compares
- * deliveries per receiver (the order each node sees); SIM_DETERMINISM_CLUSTER_STRICT=1 uses jitter and loss and
- * compares the whole delivery log in order.
+ * Links with jitter and loss, and the whole delivery log compared in order: every host must route the same
+ * messages to the same times in the same order (refusals are numbered by who was refused, a node's own ports
+ * come from its address; see Fabric.send and Fabric.peerAddress).
  */
-const STRICT = process.env.SIM_DETERMINISM_CLUSTER_STRICT !== undefined && process.env.SIM_DETERMINISM_CLUSTER_STRICT !== '0';
-const LINK = STRICT ? { latencyUs: 200, jitterUs: 300, loss: 0.01 } : { latencyUs: 200, jitterUs: 0, loss: 0 };
+const LINK = { latencyUs: 200, jitterUs: 300, loss: 0.01 };
 const NODE_TIMEOUT_MS = 2000;
 const RANGES = [[0, 5460], [5461, 10922], [10923, 16383]];
 const KILL_US = 6_000_000;
@@ -102,11 +96,9 @@ function scheduleScenario(host: BaseHost, seed: number): Record<string, string[]
   host.at(400_000, () => {
     for (let i = 1; i < 6; i++) admins[0].call(['CLUSTER', 'MEET', '127.0.0.1', String(7000 + i)]);
   });
-  // The replicas attach 100 ms apart. A node's first outgoing connection gets the next ephemeral port in the order
-  // the host routes it (Fabric.peerAddress), and two first connections in one lockstep window are routed in node
-  // order, not time order: started together, the replicas' links could show different ports in different hosts.
+  // The replicas attach at the same moment (their links are opened in one lockstep window).
   for (let i = 0; i < 3; i++) {
-    host.at(3_000_000 + i * 100_000, () => {
+    host.at(3_000_000, () => {
       admins[i].call(['CLUSTER', 'MYID'], (r) => {
         if (r.type === 'bulk') admins[i + 3].call(['CLUSTER', 'REPLICATE', r.value]);
       });
@@ -183,16 +175,10 @@ function seedsFromEnv(): number[] | null {
   return v.split(',').map((s) => Number(s.trim()));
 }
 
-/** The deliveries one endpoint received, in order. */
-function deliveriesTo(run: Run, to: string): string[] {
-  return run.history.deliveries.filter((d) => (JSON.parse(d) as { to: string }).to === to);
-}
-
 function expectSame(a: Run, b: Run, seed: number): void {
   const why = `reproduce with seed=${seed}`;
   for (const address of ADDRS) expect(b.history.perNode[address], `${why}: events of ${address}`).toEqual(a.history.perNode[address]);
-  if (STRICT) expect(b.history.deliveries, why).toEqual(a.history.deliveries);
-  else for (const to of ADDRS) expect(deliveriesTo(b, to), `${why}: deliveries to ${to}`).toEqual(deliveriesTo(a, to));
+  expect(b.history.deliveries, why).toEqual(a.history.deliveries);
   expect(b.transcripts, why).toEqual(a.transcripts);
   expect(b.digests, why).toEqual(a.digests);
 }

@@ -149,7 +149,7 @@ export class Fabric {
     const id = `${client}#${n}`;
     const handle = new ClientConnection(id, this, client, node);
     this.connections.set(id, { id, client, node, handle });
-    if (!this.isNodeAddress(node)) this.send({ from: node, to: client, conn: id, kind: 'refused' }, this.clientNowUs);
+    if (!this.isNodeAddress(node)) this.send({ from: node, to: client, conn: id, kind: 'refused' }, this.clientNowUs, client);
     else this.send({ from: client, to: node, conn: id, kind: 'open', peer: this.peerAddress(client) }, this.clientNowUs);
     return handle;
   }
@@ -252,7 +252,7 @@ export class Fabric {
         // Nobody listens at that address: the connection is refused, and the sender learns it a round trip later.
         const route = this.busRoute(node, e.to);
         if (route === undefined) {
-          this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at);
+          this.send({ from: e.to, to: node, conn: `bus:${e.to}>${node}`, kind: 'bus-down', busTo: e.to }, e.at, node);
           continue;
         }
         const seq = ++route.seq.n;
@@ -281,7 +281,7 @@ export class Fabric {
   /** A node opens a connection to "ip:port": the target accepts it, or, if nobody is there, it is refused. */
   private connectFromNode(node: EndpointId, conn: ConnId, to: string, at: TimeUs): void {
     if (!this.isNodeAddress(to)) {
-      this.send({ from: to, to: node, conn, kind: 'refused' }, at);
+      this.send({ from: to, to: node, conn, kind: 'refused' }, at, node);
       return;
     }
     this.connections.set(conn, { id: conn, client: node, node: to, handle: null });
@@ -345,8 +345,8 @@ export class Fabric {
   }
 
   /** @internal used by ClientConnection */
-  send(msg: Omit<InFlight, 'arriveAt' | 'sendAt' | 'senderSeq'>, sendAt: TimeUs): void {
-    const seq = ++this.seqOf(msg.from).n;
+  send(msg: Omit<InFlight, 'arriveAt' | 'sendAt' | 'senderSeq'>, sendAt: TimeUs, countedBy: EndpointId = msg.from): void {
+    const seq = ++this.seqOf(countedBy).n;
     const arriveAt = this.network.arrival(msg.from, msg.to, msg.conn, sendAt, seq);
     if (arriveAt !== null) {
       // The message object becomes the in-flight record (callers build a fresh one per send).
@@ -385,11 +385,20 @@ export class Fabric {
     }
   }
 
-  /** Each client program gets a stable ephemeral port, as the node would see in CLIENT LIST. */
+  /** Ports handed to client programs so far. */
+  private programPorts = 0;
+
+  /**
+   * Each client program gets a stable ephemeral port, as the node would see in CLIENT LIST, numbered in the order
+   * programs first connect (they act in the same order in every host). A node's own connections (a replica's
+   * link, MIGRATE) get a port derived from its address: hosts route nodes' writes in different orders (SimHost
+   * event by event, LockstepHost per window in node order), so first-come numbering would differ between hosts.
+   */
   private peerAddress(client: EndpointId): string {
     let port = this.clientPort.get(client);
     if (port === undefined) {
-      port = 50000 + this.clientPort.size;
+      const own = this.isNodeAddress(client) ? /:(\d+)$/.exec(client) : null;
+      port = own !== null ? 40000 + (Number(own[1]) % 10000) : 50000 + this.programPorts++;
       this.clientPort.set(client, port);
     }
     return `127.0.0.1:${port}`;

@@ -200,6 +200,9 @@ export function compareRouted(a: RoutedMessage, b: RoutedMessage): number {
     a.arriveAt - b.arriveAt ||
     a.sendAt - b.sendAt ||
     (a.from < b.from ? -1 : a.from > b.from ? 1 : 0) ||
-    a.senderSeq - b.senderSeq
+    a.senderSeq - b.senderSeq ||
+    // Refusals drawn from their requester's count (Fabric.send) may share sender, number and times: the receiver
+    // keeps their order host-independent.
+    (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)
   );
 }
