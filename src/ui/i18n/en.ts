@@ -47,7 +47,7 @@ export const en = {
   fidelityTime: 'Time is virtual: pause, step or speed it up; every run with the same inputs has the same history.',
   fidelityBus: 'Cluster bus messages carry Redis\'s fields as objects, not its binary format.',
   fidelityAnimation: 'Messages are drawn slowed down: a bus hop takes about 0.2 ms here, too fast to see.',
-  fidelityNetwork: 'The network is modelled: latency, jitter, loss (a lost segment arrives 200 ms late), partitions; clients are never cut off by a partition.',
+  fidelityNetwork: 'The network is modelled: links take 1 ms one way with a little jitter, loss delays a segment by 200 ms, and partitions cut nodes off from each other; the terminal and the load are never cut off by a partition.',
   fidelityMemory: 'Memory figures and CPU costs are models (docs/fidelity.md, docs/cost-model.md).',
   fidelityStart: 'The preset cluster starts as a cluster built by redis-cli --cluster create and restarted from its nodes.conf.',
   shortcuts: 'Keys: 1-9 select · K kill · P pause/resume · R restart · I isolate · H heal · Space play/pause · . step',

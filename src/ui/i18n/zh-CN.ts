@@ -49,7 +49,7 @@ export const zhCN: Messages = {
   fidelityTime: '时间是虚拟的：可以暂停、单步或加速；相同输入的每次运行历史完全相同。',
   fidelityBus: '集群总线消息以对象形式携带 Redis 的字段，而不是它的二进制格式。',
   fidelityAnimation: '消息动画被放慢了：这里一次总线传输约 0.2 毫秒，快得看不见。',
-  fidelityNetwork: '网络是建模的：延迟、抖动、丢包（丢失的报文段晚 200 毫秒到达）、分区；客户端不会被分区隔开。',
+  fidelityNetwork: '网络是建模的：链路单程 1 毫秒并带少量抖动，丢包使报文段晚 200 毫秒到达，分区使节点彼此隔开；终端和负载客户端不会被分区隔开。',
   fidelityMemory: '内存数字和 CPU 开销是模型（见 docs/fidelity.md、docs/cost-model.md）。',
   fidelityStart: '预设集群的起点是一个由 redis-cli --cluster create 建好、再从 nodes.conf 重启的集群。',
   shortcuts: '按键：1-9 选择 · K 杀死 · P 暂停/恢复 · R 重启 · I 隔离 · H 恢复网络 · 空格 运行/暂停 · . 单步',
