@@ -63,11 +63,15 @@ describe('load generator', () => {
     expect(sum(full, (b) => b.reads) / ok).toBeGreaterThan(0.25);
     expect(sum(full, (b) => b.reads) / ok).toBeLessThan(0.35);
     expect(sum(full, (b) => failures(b) + b.errors.moved + b.errors.ask + b.shed)).toBe(0);
-    // Latency: a round trip over 200 +- 100 us links plus the command's cost; well under 2 ms.
+    // Latency: a round trip over the preset's links (latency plus up to the jitter each way) plus the command's
+    // cost, which is well under half a millisecond.
+    const link = preset('cluster-3x2').link;
+    const rttUs = 2 * link.latencyUs!;
+    const rttMaxUs = 2 * (link.latencyUs! + (link.jitterUs ?? 0));
     for (const b of full) {
       expect(b.latencyUs).not.toBeNull();
-      expect(b.latencyUs!.p50).toBeGreaterThanOrEqual(100);
-      expect(b.latencyUs!.p99).toBeLessThan(2_000);
+      expect(b.latencyUs!.p50).toBeGreaterThanOrEqual(rttUs);
+      expect(b.latencyUs!.p99).toBeLessThan(rttMaxUs + 500);
     }
     gen.configure({ opsPerSec: 0, readRatio: 0.3, keys: 1000, hotKeyShare: 0.1 });
     const count = buckets.length;
