@@ -112,8 +112,7 @@ export function nodeSpecs(scenario: Scenario, opts: SpecOptions = {}): NodeSpec[
     if (n.id !== null) spec.clusterConfig = nodesConfFor(plan, n);
     if (opts.observe) {
       spec.observeCluster = true;
-      spec.observeCommands = true;
-      (spec as NodeSpec & { observeViews?: boolean }).observeViews = true;
+      spec.observeViews = true;
     }
     return spec;
   });

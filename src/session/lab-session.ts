@@ -167,7 +167,7 @@ export class LabSession {
           break;
         case 'clock-step': host.stepClock(a.node, a.deltaMs); break;
         case 'add-node': {
-          const spec = { address: a.node, config: { ...this.scenario.config, ...(a.clusterEnabled ? { 'cluster-enabled': 'yes' } : {}) }, observeCluster: true, observeCommands: true, observeViews: true };
+          const spec = { address: a.node, config: { ...this.scenario.config, ...(a.clusterEnabled ? { 'cluster-enabled': 'yes' } : {}) }, observeCluster: true, observeViews: true };
           this.addresses.push(a.node);
           void host.addNode(spec);
           break;

@@ -26,6 +26,22 @@ test('the lab opens on a healthy 6-node cluster: three masters sharing the slots
   expect(errors).toEqual([]);
 });
 
+test('with a Web Worker per node (?placement=node-workers) the same cluster comes up and fails over', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.addInitScript(() => localStorage.setItem('cluster-lab.locale', 'en'));
+  await page.goto('./?placement=node-workers');
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+  expect(workers.filter((u) => u.includes('node-worker')).length).toBe(6);
+  expect(await lab(page, (h) => (h as unknown as { placement: string }).placement)).toBe('node-workers');
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('node-7001').click();
+  await page.keyboard.press('k');
+  await expect.poll(() => lab(page, (h) => h.roles()['127.0.0.1:7004']), { timeout: 30_000 }).toBe('master');
+  expect(errors).toEqual([]);
+});
+
 test('killing a master from its menu: the others mark it FAIL, its replica wins the election and the slot map recolours', async ({ page }) => {
   const errors = collectPageErrors(page);
   await openLab(page);

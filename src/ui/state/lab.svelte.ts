@@ -4,38 +4,47 @@
  * the pacer status, the cluster views (digests and processes), the messages in flight, the event log, and the
  * selected node. Components take the store they show; actions go back to the session as data.
  */
-import { LabSession, type ActionInput, type SessionBatch, type TerminalHandle } from '../../session/lab-session.ts';
+import type { ActionInput, SessionBatch } from '../../session/lab-session.ts';
+import type { SessionPort } from '../../session/session-port.ts';
+import { workerSessionPort } from '../../session/worker-session.ts';
 import { ClusterViews } from '../../session/cluster-views.ts';
-import { webWorkerNodeFactory } from '../../hosts/worker/worker-host.ts';
 import type { PacerStatus } from '../../hosts/lockstep/pacer.ts';
 import type { BusFlight } from '../../hosts/network/fabric.ts';
-import { preset, type PresetName, DEFAULT_PRESET, type Scenario } from '../../scenarios/scenario.ts';
+import { preset, type PresetName, DEFAULT_PRESET, type Scenario, type LabAction } from '../../scenarios/scenario.ts';
 import { EventDescriber, type LogLine } from './event-lines.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { LoadBucket, LoadSettings, VerifyResult } from '../../clients/load/load-generator.ts';
 
 const BUCKETS_KEPT = 600;
-
-/**
- * The pacer's timer. A wait of 0 (the pacer is behind and only yields to let the page paint and take input) is
- * a message to ourselves: nested setTimeout(0) calls are clamped to 4 ms each, which would cost the lab most of
- * its speed.
- */
-const yieldChannel = new MessageChannel();
-const yieldQueue: (() => void)[] = [];
-yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
-function scheduleTask(fn: () => void, ms: number): void {
-  if (ms > 0) {
-    setTimeout(fn, ms);
-    return;
-  }
-  yieldQueue.push(fn);
-  yieldChannel.port2.postMessage(null);
-}
-
 /** Speed while a fresh cluster comes up: the learner should not wait through the writable delay. */
 const BOOT_SPEED = 100;
 const LOG_LINES = 400;
+
+/**
+ * Where the nodes run: by default the whole lab (session, host, nodes) in one Web Worker, so the page only draws;
+ * `?placement=node-workers` keeps the session on the page and gives every node a Web Worker of its own (each
+ * window of virtual time is then a round trip to the busy workers: slower, same history).
+ */
+export type Placement = 'lab-worker' | 'node-workers';
+
+function placementFromUrl(): Placement {
+  try {
+    return new URLSearchParams(location.search).get('placement') === 'node-workers' ? 'node-workers' : 'lab-worker';
+  } catch {
+    return 'lab-worker';
+  }
+}
+
+/** The session for a placement; the page-side session (and the engine code it carries) loads only when asked for. */
+async function openPort(placement: Placement): Promise<SessionPort> {
+  if (placement === 'lab-worker') return workerSessionPort();
+  const [{ localSessionPort }, { webWorkerNodeFactory }, { yieldingClock }] = await Promise.all([
+    import('../../session/session-port.ts'),
+    import('../../hosts/worker/worker-host.ts'),
+    import('../../session/yielding-clock.ts'),
+  ]);
+  return localSessionPort(webWorkerNodeFactory, yieldingClock());
+}
 
 /**
  * Bus messages sent since the canvas last looked, kept outside Svelte's reactivity: the topology view takes them
@@ -89,39 +98,43 @@ export class LabStore {
   /** Real ms from navigation to a healthy cluster (the bench reads it). */
   healthyAfterMs = $state<number | null>(null);
 
-  session: LabSession | null = null;
+  /** The scenario the lab started from (its topology lays out the screen). */
+  scenario = $state.raw<Scenario>(preset(DEFAULT_PRESET));
+  /** Actions applied so far, for the timeline's marks. */
+  actions = $state.raw<LabAction[]>([]);
+  readonly placement: Placement = placementFromUrl();
+
+  session: SessionPort | null = null;
   private describer = new EventDescriber();
   private terminalOut: ((s: string) => void) | null = null;
   private terminalCols: () => number = () => 80;
-  terminal: TerminalHandle | null = null;
+  /** The terminal's redis-cli in the session (its number), once opened. */
+  terminal: number | null = null;
+  /** A fresh cluster runs at BOOT_SPEED until the first healthy batch. */
+  private booting = false;
 
   async start(scenario: Scenario = preset(this.presetName), untilUs = 0): Promise<void> {
     this.ready = false;
     this.healthy = false;
+    this.scenario = scenario;
     try {
-      const session = new LabSession({
-        scenario,
-        factory: webWorkerNodeFactory,
-        clock: { now: () => performance.now(), schedule: scheduleTask },
-      });
+      const session = await openPort(this.placement);
       this.session = session;
-      session.onStatus((s) => (this.status = s));
-      session.onBatch((b) => this.onBatch(b));
-      await session.start(untilUs);
-      this.nodes = [...session.nodes];
+      session.onStatus((s) => {
+        if (this.session === session) this.status = s;
+      });
+      session.onBatch((b) => {
+        if (this.session === session) this.onBatch(b);
+      });
+      const { nodes } = await session.start(scenario, untilUs);
+      this.nodes = nodes;
       this.selected ??= this.nodes[0] ?? null;
       this.ready = true;
-      this.attachTerminal();
-      if (untilUs === 0) {
-        // A fresh cluster: run fast until it is healthy, then at real time.
-        session.setSpeed(BOOT_SPEED);
-        session.play();
-        await session.runUntil(() => this.liveViews.healthy(), 60_000_000);
-        session.setSpeed(1);
-      } else {
-        session.setSpeed(1);
-        session.play();
-      }
+      await this.attachTerminal();
+      // A fresh cluster runs fast until it is healthy (onBatch slows it to real time); a rewound one at once.
+      this.booting = untilUs === 0;
+      session.setSpeed(this.booting ? BOOT_SPEED : 1);
+      session.play();
     } catch (e) {
       this.fail(e);
     }
@@ -144,8 +157,13 @@ export class LabStore {
       next.push(...lines);
       this.log = next;
     }
+    if (b.actions.length > 0) this.actions = this.actions.concat(b.actions);
     const healthy = this.liveViews.healthy();
     if (healthy && this.healthyAfterMs === null) this.healthyAfterMs = performance.now();
+    if (healthy && this.booting) {
+      this.booting = false;
+      this.session?.setSpeed(1);
+    }
     this.healthy = healthy;
     if (b.processes.size !== this.nodes.length) this.nodes = [...b.processes.keys()];
   }
@@ -154,30 +172,26 @@ export class LabStore {
   bindTerminal(write: (s: string) => void, columns: () => number): void {
     this.terminalOut = write;
     this.terminalCols = columns;
-    this.attachTerminal();
+    void this.attachTerminal();
   }
 
-  private attachTerminal(): void {
-    if (!this.session || !this.ready || !this.terminalOut || this.terminal) return;
-    const first = this.session.nodes[0];
-    this.terminal = this.session.openTerminal(first, this.terminalOut, this.terminalCols, { exited: i18n.t('cliExited') });
+  private async attachTerminal(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.ready || !this.terminalOut || this.terminal !== null) return;
+    this.terminal = -1;
+    this.terminal = await session.openTerminal(this.nodes[0], this.terminalCols(), { exited: i18n.t('cliExited') }, this.terminalOut);
   }
 
   input(data: string): void {
-    try {
-      this.terminal?.input(data);
-    } catch (e) {
-      this.fail(e);
-    }
+    if (this.session && this.terminal !== null && this.terminal >= 0) this.session.terminalInput(this.terminal, data);
+  }
+
+  resizeTerminal(): void {
+    if (this.session && this.terminal !== null && this.terminal >= 0) this.session.terminalResize(this.terminal, this.terminalCols());
   }
 
   act(action: ActionInput): void {
-    if (!this.session) return;
-    try {
-      this.session.act(action);
-    } catch (e) {
-      this.fail(e);
-    }
+    this.session?.act(action).catch((e) => this.fail(e));
   }
 
   setLoad(settings: LoadSettings): void {
@@ -213,7 +227,7 @@ export class LabStore {
   async rewindTo(atUs: number): Promise<void> {
     const old = this.session;
     if (!old) return;
-    const scenario = structuredClone(old.scenario);
+    const scenario = await old.scenario();
     old.pause();
     this.terminal = null;
     this.terminalOut?.(`\r\n\x1b[33m${i18n.t('rewound', { t: (atUs / 1e6).toFixed(3) })}\x1b[0m\r\n`);
@@ -224,9 +238,11 @@ export class LabStore {
     this.log = [];
     this.buckets = [];
     this.verified = null;
+    this.actions = [];
+    this.session = null;
     await old.dispose();
     await this.start(scenario, atUs);
-    const load = [...(this.session?.scenario.actions ?? [])].reverse().find((a) => a.kind === 'load');
+    const load = [...scenario.actions].filter((a) => a.at <= atUs).reverse().find((a) => a.kind === 'load');
     this.loadSettings = load?.kind === 'load' ? { opsPerSec: load.opsPerSec, readRatio: load.readRatio, keys: load.keys, hotKeyShare: load.hotKeyShare } : { ...this.loadSettings, opsPerSec: 0 };
   }
 
@@ -242,7 +258,9 @@ export class LabStore {
     this.buckets = [];
     this.verified = null;
     this.loadSettings = { ...this.loadSettings, opsPerSec: 0 };
+    this.actions = [];
     this.selected = null;
+    this.session = null;
     this.healthyAfterMs = null;
     if (old) await old.dispose();
     this.terminalOut?.('\x1b[H\x1b[2J');
