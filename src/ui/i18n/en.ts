@@ -40,7 +40,7 @@ export const en = {
   eventLog: 'Events',
   eventLogEmpty: 'Nothing has happened yet. Kill a master to see the cluster heal.',
   introTitle: 'A Redis Cluster in your tab',
-  introBody: 'Six real-behaving Redis 7.0 nodes run here, each in its own Web Worker: three masters share the 16384 hash slots, each with a replica. Dots are cluster-bus messages (PING, PONG, FAIL, votes). The terminal is redis-cli -c connected to port 7000.',
+  introBody: 'Six real-behaving Redis 7.0 nodes run here in a Web Worker, off the page: three masters share the 16384 hash slots, each with a replica. Dots are cluster-bus messages (PING, PONG, FAIL, votes). The terminal is redis-cli -c connected to port 7000.',
   introTry: 'Try first: right-click master 7000 (or select it and press K) to kill it, then watch the others mark it PFAIL, then FAIL, and its replica 7003 win an election and take over its slots.',
   introDismiss: 'Got it',
   fidelityTitle: 'Where the lab models rather than reproduces Redis',

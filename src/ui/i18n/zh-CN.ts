@@ -42,7 +42,7 @@ export const zhCN: Messages = {
   eventLog: '事件',
   eventLogEmpty: '还没有发生任何事。杀掉一个主节点，看集群如何自愈。',
   introTitle: '浏览器标签页里的 Redis 集群',
-  introBody: '这里运行着六个行为真实的 Redis 7.0 节点，每个在自己的 Web Worker 中：三个主节点分担 16384 个哈希槽，各带一个从节点。圆点是集群总线消息（PING、PONG、FAIL、投票）。终端是连到 7000 端口的 redis-cli -c。',
+  introBody: '这里在页面之外的 Web Worker 中运行着六个行为真实的 Redis 7.0 节点：三个主节点分担 16384 个哈希槽，各带一个从节点。圆点是集群总线消息（PING、PONG、FAIL、投票）。终端是连到 7000 端口的 redis-cli -c。',
   introTry: '先试试：右键主节点 7000（或选中它后按 K）杀掉它，然后看其他节点先把它标为 PFAIL、再标为 FAIL，它的从节点 7003 赢得选举并接管它的槽。',
   introDismiss: '知道了',
   fidelityTitle: '实验室在哪些地方是建模而不是复现 Redis',
