@@ -111,13 +111,15 @@ export class ClusterViews {
 
   /**
    * Healthy: every running node says cluster_state:ok, every running replica's link to its master is up, and
-   * every running node agrees on who owns every slot.
+   * every running node agrees on who owns every slot. A node that knows nobody but itself (just started, not met
+   * yet) is not part of the cluster and does not count.
    */
   healthy(): boolean {
     let reference: string | null = null;
     for (const v of this.nodes.values()) {
       if (v.process !== 'running') continue;
       const d = v.digest;
+      if (d?.cluster && d.cluster.nodes.length <= 1) continue;
       if (!d || !d.cluster || d.cluster.state !== 'ok') return false;
       if (d.role === 'slave' && d.masterLinkStatus !== 'up') return false;
       const owners = slotClaims(d);

@@ -155,7 +155,13 @@ export class LabSession {
       switch (a.kind) {
         case 'kill': host.kill(a.node); break;
         case 'crash': host.crash(a.node); break;
-        case 'restart': host.restart(a.node); break;
+        case 'restart':
+          if (!a.keepData) {
+            if (host.isNode(a.node)) host.kill(a.node);
+            host.wipeDisk(a.node);
+          }
+          host.restart(a.node);
+          break;
         case 'pause': host.pause(a.node); break;
         case 'resume': host.resume(a.node); break;
         case 'partition': net.partition(a.islands, a.at); break;

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { collectPageErrors, lab, openLab } from './lab.ts';
+import { collectPageErrors, lab, openLab, terminalText, typeLine } from './lab.ts';
 import { en } from '../../src/ui/i18n/en.ts';
 import { zhCN } from '../../src/ui/i18n/zh-CN.ts';
 
@@ -89,6 +89,35 @@ test('under client load, a killed master shows on the charts as failures, then t
   expect(after.every((b) => b.errors.connection + b.errors.clusterdown === 0)).toBe(true);
   // The charts say so in words too.
   await expect(page.getByRole('img', { name: /Successful operations/ }).first()).toBeVisible();
+});
+
+test('the fault panel: a new empty node joins with CLUSTER MEET; a replica restarted from an empty directory comes back as a new node', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('tab-faults').click();
+  await page.getByTestId('add-node').click();
+  await expect(page.getByTestId('node-7006')).toHaveAttribute('data-role', 'master', { timeout: 10_000 });
+  await typeLine(page, 'CLUSTER MEET 127.0.0.1 7006');
+  await expect.poll(() => terminalText(page)).toMatch(/CLUSTER MEET 127\.0\.0\.1 7006\s*\nOK/);
+  await page.getByTestId('node-7000').click();
+  await page.getByTestId('tab-inspector').click();
+  await expect(page.getByTestId('inspector')).toContainText('7006', { timeout: 20_000 });
+  await expect.poll(() => eventLog(page)).toContain('node 7006 started');
+
+  const idBefore = await page.evaluate(() => (window as unknown as { __lab: { store: { views: { nodes: Map<string, { digest: { cluster: { myId: string } } }> } } } }).__lab.store.views.nodes.get('127.0.0.1:7005')!.digest.cluster.myId);
+  await page.getByTestId('node-7005').click();
+  await page.getByTestId('tab-faults').click();
+  await page.getByTestId('fault-restart-empty').click();
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __lab: { store: { views: { nodes: Map<string, { digest: { cluster: { myId: string } } | null }> } } } }).__lab.store.views.nodes.get('127.0.0.1:7005')?.digest?.cluster.myId), { timeout: 20_000 })
+    .not.toBe(idBefore);
+  await expect(page.getByTestId('node-7005')).toHaveAttribute('data-role', 'master');
+
+  // A link made slow: the event log says so.
+  await page.getByTestId('link-a').selectOption('127.0.0.1:7001');
+  await page.getByTestId('link-b').selectOption('127.0.0.1:7002');
+  await page.getByTestId('link-latency').fill('80');
+  await page.getByTestId('fault-link').click();
+  await expect.poll(() => eventLog(page)).toContain('link 7001 ↔ 7002: 80 ms, 0% loss');
 });
 
 test('keyboard only: select a node with its number, K kills it, R restarts it', async ({ page }) => {

@@ -326,6 +326,16 @@ export abstract class BaseHost {
     this.fault('clock-step', address, at);
   }
 
+  /**
+   * `rm -rf` of the node's directory: its nodes.conf and data files are gone, so its next process starts as a
+   * new, empty node (a new node id in cluster mode). The running process, if any, keeps what it has in memory.
+   */
+  wipeDisk(address: EndpointId): void {
+    if (!this.specs.has(address)) throw new Error(`no node at ${address}`);
+    this.disks.set(address, null);
+    this.dataFiles.delete(address);
+  }
+
   /** What the node at `address` has (or had) on disk. */
   disk(address: EndpointId): NodeDisk {
     const files = new Map<string, Uint8Array>();

@@ -35,8 +35,14 @@ export class EventDescriber {
       if (a.kind === 'partition') out.push({ at: a.at, key: 'logPartition', vars: { islands: a.islands.map((i) => i.map(portOf).join(' ')).join(' | ') }, tone: 'fault' });
       else if (a.kind === 'heal') out.push({ at: a.at, key: 'logHeal', vars: {}, tone: 'heal' });
       else if (a.kind === 'block') out.push({ at: a.at, key: 'logBlock', vars: { from: portOf(a.from), to: portOf(a.to) }, tone: 'fault' });
+      else if (a.kind === 'add-node') out.push({ at: a.at, key: 'logAddNode', vars: { node: portOf(a.node) }, tone: 'info' });
+      else if (a.kind === 'crash') out.push({ at: a.at, key: 'logCrash', vars: { node: portOf(a.node) }, tone: 'fault' });
+      else if (a.kind === 'link') out.push({ at: a.at, key: 'logLink', vars: { a: portOf(a.a), b: portOf(a.b), latency: a.latencyUs / 1000, loss: Math.round(a.loss * 100) }, tone: 'fault' });
     }
+    const crashed = new Set(b.actions.filter((a) => a.kind === 'crash').map((a) => (a as { node: string }).node));
     for (const f of b.faults) {
+      // A power loss kills the process too: one line for it, not two.
+      if (f.fault === 'kill' && crashed.has(f.node)) continue;
       const key = f.fault === 'kill' ? 'logKill' : f.fault === 'restart' ? 'logRestart' : f.fault === 'pause' ? 'logPause' : f.fault === 'resume' ? 'logResume' : 'logClockStep';
       out.push({ at: f.at, key, vars: { node: portOf(f.node) }, tone: f.fault === 'restart' || f.fault === 'resume' ? 'heal' : 'fault' });
     }
