@@ -207,6 +207,27 @@ export class LabSession {
     return this.load;
   }
 
+  /**
+   * Keys per slot across the running masters (each slot's keys live on the master serving it; during a migration
+   * both ends hold some). Reads only, between windows.
+   */
+  async slotKeyCounts(): Promise<Uint32Array> {
+    const total = new Uint32Array(16384);
+    for (const address of this.addresses) {
+      if (!this.host.isNode(address)) continue;
+      const d = await this.host.digest(address).catch(() => null);
+      if (d?.role !== 'master') continue;
+      const counts = await this.host.slotKeyCounts(address);
+      if (counts) for (let i = 0; i < total.length; i++) total[i] += counts[i];
+    }
+    return total;
+  }
+
+  /** A few keys of `slot` from the node at `address`. */
+  sampleKeys(address: string, slot: number, count: number): Promise<string[]> {
+    return this.host.isNode(address) ? this.host.sampleKeys(address, slot, count) : Promise.resolve([]);
+  }
+
   /** The address an added node gets: the next free port after the topology's. */
   nextNodeAddress(): string {
     return addressOf(nextFreePort(this.scenario, this.addresses));

@@ -19,6 +19,8 @@ const inWorker: RemoteNodeFactory = async (opts) => {
     advance: async (untilUs, inbox) => service.advance(untilUs, inbox),
     snapshot: async () => service.snapshot(),
     digest: async () => service.digest(),
+    slotKeyCounts: async () => service.slotKeyCounts(),
+    sampleKeys: async (slot, count) => service.sampleKeys(slot, count),
   };
   return remote;
 };

@@ -26,6 +26,9 @@ export interface SessionPort {
   step(): Promise<void>;
   advanceBy(us: TimeUs): Promise<void>;
   setSpeed(speed: number): void;
+  /** Keys per slot across the running masters; a few keys of one slot on one node (reads only). */
+  slotKeyCounts(): Promise<Uint32Array>;
+  sampleKeys(node: string, slot: number, count: number): Promise<string[]>;
   /** The scenario with every action recorded so far. */
   scenario(): Promise<Scenario>;
   dispose(): Promise<void>;
@@ -70,6 +73,8 @@ export function localSessionPort(factory: RemoteNodeFactory, clock: PacerClock):
     advanceBy: (us) => need().advanceBy(us),
     setSpeed: (speed) => need().setSpeed(speed),
     scenario: async () => structuredClone(need().scenario),
+    slotKeyCounts: () => need().slotKeyCounts(),
+    sampleKeys: (node, slot, count) => need().sampleKeys(node, slot, count),
     dispose: async () => {
       await session?.dispose();
       session = null;

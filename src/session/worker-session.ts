@@ -22,6 +22,8 @@ export function workerSessionPort(): SessionPort {
     advanceBy: (us) => remote.advanceBy(us),
     setSpeed: (speed) => void remote.setSpeed(speed),
     scenario: () => remote.scenario(),
+    slotKeyCounts: () => remote.slotKeyCounts(),
+    sampleKeys: (node, slot, count) => remote.sampleKeys(node, slot, count),
     async dispose() {
       try {
         await remote.dispose();

@@ -120,6 +120,23 @@ test('the fault panel: a new empty node joins with CLUSTER MEET; a replica resta
   await expect.poll(() => eventLog(page)).toContain('link 7001 ↔ 7002: 80 ms, 0% loss');
 });
 
+test('the slot map as a heatmap of keys per slot; pointing at a slot names its owner, its key count and some of its keys', async ({ page }) => {
+  await openLab(page);
+  // "b" hashes to slot 3300 (on 7000); three keys with the hash tag {b} land there too.
+  for (const line of ['SET b 1', 'SET {b}:x 2', 'SET {b}:y 3']) {
+    await typeLine(page, line);
+    await expect.poll(() => terminalText(page)).toMatch(new RegExp(`${line.replace(/[{}]/g, '\\$&')}\\s*\\nOK`));
+  }
+  await page.getByTestId('slot-mode').selectOption('keys');
+  await expect(page.getByTestId('slot-total')).toContainText('3 keys; the busiest slot holds 3', { timeout: 10_000 });
+  const box = (await page.getByTestId('slot-canvas').boundingBox())!;
+  const slot = 3300;
+  await page.mouse.move(box.x + ((slot % 256) + 0.5) * (box.width / 256), box.y + (Math.floor(slot / 256) + 0.5) * (box.height / 64));
+  await expect(page.getByTestId('slot-info')).toContainText('slot 3300: 7000', { timeout: 5_000 });
+  await expect(page.getByTestId('slot-info')).toContainText('3 keys', { timeout: 5_000 });
+  await expect(page.getByTestId('slot-sample')).toContainText('{b}:y', { timeout: 5_000 });
+});
+
 test('keyboard only: select a node with its number, K kills it, R restarts it', async ({ page }) => {
   await openLab(page);
   await page.getByTestId('node-7001').focus();

@@ -29,6 +29,7 @@ import { nodesConfText } from '../cluster/describe.ts';
 import { loadClusterConfig } from '../cluster/nodes-conf.ts';
 import { parseBool } from '../config/config.ts';
 import { repr } from '../types/repr.ts';
+import { byteStringToUtf8 } from '../types/bytes.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
 import { OutboundConnections } from './outbound.ts';
@@ -314,6 +315,23 @@ export class RedisNode implements Server {
   /** The node's view digest now (the session asks for one on demand; see ViewDigest). */
   digest(): ViewDigest {
     return viewDigest(this);
+  }
+
+  /**
+   * Keys per hash slot in db 0 (what CLUSTER COUNTKEYSINSLOT would answer for each), for the screen's heatmap.
+   * Reads only: no command runs, so no statistic moves and the node's history is the same with or without it.
+   */
+  slotKeyCounts(): Uint32Array {
+    const counts = new Uint32Array(16384);
+    if (this.cluster === null) return counts;
+    for (let slot = 0; slot < counts.length; slot++) counts[slot] = this.dbs[0].countKeysInSlot(slot);
+    return counts;
+  }
+
+  /** Up to `count` keys of a slot in db 0 (as CLUSTER GETKEYSINSLOT lists them), reading only. */
+  sampleKeysInSlot(slot: number, count: number): string[] {
+    if (this.cluster === null || slot < 0 || slot > 16383) return [];
+    return this.dbs[0].keysInSlot(slot, count).map(byteStringToUtf8);
   }
 
   /** Event-loop iterations so far (INFO has no such line; the loop inspector and the digest show it). */

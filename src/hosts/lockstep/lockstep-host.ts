@@ -21,6 +21,9 @@ export interface RemoteNode {
   snapshot(): Promise<NodeSnapshot>;
   /** The node's view digest now (optional: a test's stand-in node may not have one). */
   digest?(): Promise<ViewDigest>;
+  /** Keys per slot and a sample of one slot's keys (optional, like digest). */
+  slotKeyCounts?(): Promise<Uint32Array>;
+  sampleKeys?(slot: number, count: number): Promise<string[]>;
   dispose?(): void | Promise<void>;
 }
 
@@ -93,6 +96,18 @@ export class LockstepHost extends BaseHost {
     const r = this.remotes.get(address);
     if (!r) throw new Error(`no node at ${address}`);
     return r.snapshot();
+  }
+
+  /** A node's keys per slot now, or null when the node cannot tell (a stand-in, a dead node). */
+  async slotKeyCounts(address: EndpointId): Promise<Uint32Array | null> {
+    const r = this.remotes.get(address);
+    return r?.slotKeyCounts ? r.slotKeyCounts() : null;
+  }
+
+  /** Up to `count` keys of `slot` on the node at `address` (none when it cannot tell). */
+  async sampleKeys(address: EndpointId, slot: number, count: number): Promise<string[]> {
+    const r = this.remotes.get(address);
+    return r?.sampleKeys ? r.sampleKeys(slot, count) : [];
   }
 
   /** A node's view digest now (between windows: a node in a window answers after it). */

@@ -21,6 +21,9 @@ export interface NodeService {
   snapshot(): NodeSnapshot | Promise<NodeSnapshot>;
   /** The node's view digest now (see ViewDigest). */
   digest(): ViewDigest;
+  /** Keys per slot, and a few keys of one slot: what the slot map's heatmap and hover show (reads only). */
+  slotKeyCounts(): Uint32Array;
+  sampleKeys(slot: number, count: number): string[];
 }
 
 /** `transfer` marks buffers to move instead of copy (Comlink.transfer); identity when not available. */
@@ -60,6 +63,13 @@ export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]
     },
     digest() {
       return need().digest();
+    },
+    slotKeyCounts() {
+      const counts = need().slotKeyCounts();
+      return transfer(counts, [counts.buffer as ArrayBuffer]);
+    },
+    sampleKeys(slot, count) {
+      return need().sampleKeysInSlot(slot, count);
     },
   };
 }

@@ -16,6 +16,8 @@ export const webWorkerNodeFactory: RemoteNodeFactory = async (opts) => {
     advance: (untilUs, inbox) => api.advance(untilUs, inbox) as never,
     snapshot: () => api.snapshot() as never,
     digest: () => api.digest() as never,
+    slotKeyCounts: () => api.slotKeyCounts() as never,
+    sampleKeys: (slot, count) => api.sampleKeys(slot, count) as never,
     dispose: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

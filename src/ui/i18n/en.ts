@@ -188,6 +188,11 @@ export const en = {
   logAddNode: 'node {node} started (an empty cluster node)',
   logLink: 'link {a} ↔ {b}: {latency} ms, {loss}% loss',
   logCrash: 'node {node} lost power (crash)',
+  slotKeys: '{count} keys',
+  slotMode: 'What the slot map shows',
+  slotModeOwner: 'owners',
+  slotModeKeys: 'keys per slot (heatmap)',
+  slotKeysTotal: '{total} keys; the busiest slot holds {max}',
 };
 
 export type Messages = typeof en;

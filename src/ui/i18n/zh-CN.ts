@@ -190,4 +190,9 @@ export const zhCN: Messages = {
   logAddNode: '节点 {node} 已启动（一个空的集群节点）',
   logLink: '链路 {a} ↔ {b}：{latency} 毫秒，丢包 {loss}%',
   logCrash: '节点 {node} 断电（崩溃）',
+  slotKeys: '{count} 个键',
+  slotMode: '槽图显示的内容',
+  slotModeOwner: '归属',
+  slotModeKeys: '每个槽的键数（热力图）',
+  slotKeysTotal: '共 {total} 个键；最多的槽有 {max} 个',
 };
