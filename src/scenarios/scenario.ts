@@ -42,6 +42,8 @@ export type LabAction =
   | { at: TimeUs; kind: 'add-node'; node: string; clusterEnabled: boolean }
   /** A terminal opened with redis-cli -c connected to `node`; its lines are `type` actions with its number. */
   | { at: TimeUs; kind: 'open-terminal'; term: number; node: string }
+  /** A terminal closed: its redis-cli exits and its connection closes. */
+  | { at: TimeUs; kind: 'close-terminal'; term: number }
   /** A line typed into a terminal (terminal `term`, connected to `node`), Enter included. */
   | { at: TimeUs; kind: 'type'; term: number; text: string }
   /** Client load through a slot-caching cluster client; rate 0 stops it. */

@@ -179,6 +179,7 @@ export class LabSession {
           break;
         }
         case 'open-terminal': this.createCli(a.term, a.node, () => undefined, () => 80, { exited: '' }); break;
+        case 'close-terminal': this.terminals.find((t) => t.id === a.term)?.cli.close(); break;
         case 'type': this.terminals.find((t) => t.id === a.term)?.cli.input(a.text); break;
         case 'load':
           this.loadGenerator().configure({ opsPerSec: a.opsPerSec, readRatio: a.readRatio, keys: a.keys, hotKeyShare: a.hotKeyShare });
@@ -252,6 +253,14 @@ export class LabSession {
         if (session.pacer && !session.pacer.status().running) void session.deliverWhilePaused(cli);
       },
     };
+  }
+
+  /** Close terminal `id`: recorded, since its connection closing is something the node sees. */
+  closeTerminal(id: number): void {
+    const t = this.terminals.find((x) => x.id === id);
+    if (!t) return;
+    this.scenario.actions.push({ at: this.host.fabric.clientNowUs, kind: 'close-terminal', term: id });
+    t.cli.close();
   }
 
   private createCli(id: number, node: string, write: (s: string) => void, columns: () => number, messages: { exited: string }): RedisCliSession {

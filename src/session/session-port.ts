@@ -21,6 +21,7 @@ export interface SessionPort {
   openTerminal(node: string, columns: number, messages: { exited: string }, write: (s: string) => void): Promise<number>;
   terminalInput(term: number, data: string): void;
   terminalResize(term: number, columns: number): void;
+  closeTerminal(term: number): void;
   play(): void;
   pause(): void;
   step(): Promise<void>;
@@ -63,6 +64,10 @@ export function localSessionPort(factory: RemoteNodeFactory, clock: PacerClock):
       return entry.handle.id;
     },
     terminalInput: (term, data) => terminals.get(term)?.handle.input(data),
+    closeTerminal(term) {
+      need().closeTerminal(term);
+      terminals.delete(term);
+    },
     terminalResize(term, columns) {
       const t = terminals.get(term);
       if (t) t.columns = columns;

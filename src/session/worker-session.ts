@@ -16,6 +16,7 @@ export function workerSessionPort(): SessionPort {
     openTerminal: (node, columns, messages, write) => remote.openTerminal(node, columns, messages, Comlink.proxy(write)),
     terminalInput: (term, data) => void remote.terminalInput(term, data),
     terminalResize: (term, columns) => void remote.terminalResize(term, columns),
+    closeTerminal: (term) => void remote.closeTerminal(term),
     play: () => void remote.play(),
     pause: () => void remote.pause(),
     step: () => remote.step(),

@@ -54,8 +54,13 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
+/** The active terminal tab's input (xterm.js's hidden textarea). */
+export function terminalInput(page: Page) {
+  return page.locator('[data-testid="terminal"][data-active="true"] .xterm-helper-textarea');
+}
+
 export async function typeLine(page: Page, line: string): Promise<void> {
-  await page.locator('.xterm-helper-textarea').focus();
+  await terminalInput(page).focus();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { clockUs, openLab, terminalText, typeLine } from './lab.ts';
+import { clockUs, openLab, terminalText, typeLine, terminalInput } from './lab.ts';
 
 const BUSY = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 
@@ -25,7 +25,7 @@ test('a runaway script: the clock and the page keep going, a new redis-cli gets 
   await page.getByTestId('play').click();
 
   // Ctrl-C ends this redis-cli (the script goes on); a new one is refused with BUSY, then kills the script.
-  await page.locator('.xterm-helper-textarea').focus();
+  await terminalInput(page).focus();
   await page.keyboard.press('Control+C');
   await expect.poll(() => terminalText(page)).toContain('redis-cli exited');
   await page.keyboard.press('Enter');

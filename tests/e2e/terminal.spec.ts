@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { openLab, terminalText, typeLine } from './lab.ts';
+import { openLab, terminalText, typeLine, terminalInput } from './lab.ts';
 
 test('PING answers PONG; SET then GET follow the redirection to the slot\'s owner as redis-cli -c prints it', async ({ page }) => {
   const offOrigin: string[] = [];
@@ -30,7 +30,7 @@ test('PING answers PONG; SET then GET follow the redirection to the slot\'s owne
 
 test('hints and history work like redis-cli', async ({ page }) => {
   await openLab(page);
-  await page.locator('.xterm-helper-textarea').focus();
+  await terminalInput(page).focus();
   await page.keyboard.type('SET ');
   await expect.poll(() => terminalText(page)).toContain('SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]');
   // "b" hashes to slot 3300, on port 7000 itself: no redirection.
@@ -39,4 +39,19 @@ test('hints and history work like redis-cli', async ({ page }) => {
   await expect.poll(() => terminalText(page)).toMatch(/> SET b 1\s*\nOK/);
   await page.keyboard.press('ArrowUp');
   await expect.poll(() => terminalText(page)).toMatch(/OK\s*\n127\.0\.0\.1:7000> SET b 1/);
+});
+
+test('a second terminal on another node: its own redis-cli -c, its own prompt; closing it leaves the first as it was', async ({ page }) => {
+  await openLab(page);
+  await typeLine(page, 'SET first 1');
+  await page.getByTestId('new-terminal').click();
+  await page.getByTestId('new-terminal-node').selectOption('127.0.0.1:7002');
+  await expect(page.getByTestId('term-tab-7002')).toHaveAttribute('aria-selected', 'true');
+  await expect.poll(() => terminalText(page)).toContain('127.0.0.1:7002> ');
+  await typeLine(page, 'CLUSTER MYID');
+  await expect.poll(() => terminalText(page)).toMatch(/7002> CLUSTER MYID\s*\n"[0-9a-f]{40}"/);
+  expect(await terminalText(page)).not.toContain('SET first');
+  await page.getByRole('button', { name: /Close the terminal on 7002/ }).click();
+  await expect(page.getByTestId('term-tab-7000')).toHaveAttribute('aria-selected', 'true');
+  await expect.poll(() => terminalText(page)).toContain('SET first');
 });

@@ -90,6 +90,15 @@ export class RedisCliSession {
     this.editor.begin();
   }
 
+  /** The program ends (its terminal closed): the connection closes, as when redis-cli exits. */
+  close(): void {
+    const conn = this.conn;
+    this.conn = null;
+    this.exited = true;
+    conn?.close?.();
+    for (const w of this.waiting.splice(0)) w.resolve(null);
+  }
+
   /** Keystrokes from the terminal. */
   input(data: string): void {
     if (this.pubsubEnd && data.includes('\x03')) {

@@ -193,6 +193,10 @@ export const en = {
   slotModeOwner: 'owners',
   slotModeKeys: 'keys per slot (heatmap)',
   slotKeysTotal: '{total} keys; the busiest slot holds {max}',
+  terminals: 'Terminals',
+  newTerminal: 'Open a terminal on another node',
+  newTerminalOn: 'redis-cli -c on node…',
+  closeTerminal: 'Close the terminal on {node}',
 };
 
 export type Messages = typeof en;

@@ -195,4 +195,8 @@ export const zhCN: Messages = {
   slotModeOwner: '归属',
   slotModeKeys: '每个槽的键数（热力图）',
   slotKeysTotal: '共 {total} 个键；最多的槽有 {max} 个',
+  terminals: '终端',
+  newTerminal: '在另一个节点上打开终端',
+  newTerminalOn: '在节点上运行 redis-cli -c……',
+  closeTerminal: '关闭 {node} 上的终端',
 };

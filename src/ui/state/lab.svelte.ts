@@ -50,6 +50,12 @@ async function openPort(placement: Placement): Promise<SessionPort> {
  * Bus messages sent since the canvas last looked, kept outside Svelte's reactivity: the topology view takes them
  * every animation frame. Bounded: a view that is not drawn (a hidden tab) does not pile them up.
  */
+export interface TerminalTab {
+  key: number;
+  /** The node its redis-cli -c connects to first ("ip:port"). */
+  node: string;
+}
+
 export class FlightBoard {
   private queue: BusFlight[] = [];
   /** Messages dropped by a partition, for the view to draw as lost. */
@@ -106,10 +112,10 @@ export class LabStore {
 
   session: SessionPort | null = null;
   private describer = new EventDescriber();
-  private terminalOut: ((s: string) => void) | null = null;
-  private terminalCols: () => number = () => 80;
-  /** The terminal's redis-cli in the session (its number), once opened. */
-  terminal: number | null = null;
+  /** The terminal tabs: each a redis-cli -c connected to one node, opened in the session once its view binds. */
+  tabs = $state.raw<TerminalTab[]>([{ key: 1, node: '127.0.0.1:7000' }]);
+  activeTab = $state(1);
+  private readonly terms = new Map<number, { write: (s: string) => void; cols: () => number; id: number | null }>();
   /** A fresh cluster runs at BOOT_SPEED until the first healthy batch. */
   private booting = false;
 
@@ -130,7 +136,7 @@ export class LabStore {
       this.nodes = nodes;
       this.selected ??= this.nodes[0] ?? null;
       this.ready = true;
-      await this.attachTerminal();
+      await this.attachTerminals();
       // A fresh cluster runs fast until it is healthy (onBatch slows it to real time); a rewound one at once.
       this.booting = untilUs === 0;
       session.setSpeed(this.booting ? BOOT_SPEED : 1);
@@ -168,26 +174,61 @@ export class LabStore {
     if (b.processes.size !== this.nodes.length) this.nodes = [...b.processes.keys()];
   }
 
-  /** The terminal component gives its output and width once; a new session reconnects it. */
-  bindTerminal(write: (s: string) => void, columns: () => number): void {
-    this.terminalOut = write;
-    this.terminalCols = columns;
-    void this.attachTerminal();
+  /** A terminal view gives its output and width once; the session's redis-cli for it opens when it can. */
+  bindTerminal(key: number, write: (s: string) => void, columns: () => number): void {
+    this.terms.set(key, { write, cols: columns, id: null });
+    void this.attachTerminals();
   }
 
-  private async attachTerminal(): Promise<void> {
+  unbindTerminal(key: number): void {
+    this.terms.delete(key);
+  }
+
+  /** Open a redis-cli for every bound tab that has none in the current session. */
+  private async attachTerminals(): Promise<void> {
     const session = this.session;
-    if (!session || !this.ready || !this.terminalOut || this.terminal !== null) return;
-    this.terminal = -1;
-    this.terminal = await session.openTerminal(this.nodes[0], this.terminalCols(), { exited: i18n.t('cliExited') }, this.terminalOut);
+    if (!session || !this.ready) return;
+    for (const tab of this.tabs) {
+      const t = this.terms.get(tab.key);
+      if (!t || t.id !== null) continue;
+      t.id = -1;
+      t.id = await session.openTerminal(tab.node, t.cols(), { exited: i18n.t('cliExited') }, t.write);
+    }
   }
 
-  input(data: string): void {
-    if (this.session && this.terminal !== null && this.terminal >= 0) this.session.terminalInput(this.terminal, data);
+  /** A new terminal tab with redis-cli -c on `node`, shown at once. */
+  openTab(node: string): void {
+    const key = Math.max(0, ...this.tabs.map((t) => t.key)) + 1;
+    this.tabs = [...this.tabs, { key, node }];
+    this.activeTab = key;
   }
 
-  resizeTerminal(): void {
-    if (this.session && this.terminal !== null && this.terminal >= 0) this.session.terminalResize(this.terminal, this.terminalCols());
+  closeTab(key: number): void {
+    if (this.tabs.length <= 1) return;
+    const t = this.terms.get(key);
+    // Its redis-cli exits: the connection closes (recorded in the scenario, as the node sees it).
+    if (t?.id != null && t.id >= 0) this.session?.closeTerminal(t.id);
+    this.terms.delete(key);
+    this.tabs = this.tabs.filter((x) => x.key !== key);
+    if (this.activeTab === key) this.activeTab = this.tabs[0].key;
+  }
+
+  input(key: number, data: string): void {
+    const id = this.terms.get(key)?.id;
+    if (this.session && id != null && id >= 0) this.session.terminalInput(id, data);
+  }
+
+  resizeTerminal(key: number): void {
+    const t = this.terms.get(key);
+    if (this.session && t && t.id !== null && t.id >= 0) this.session.terminalResize(t.id, t.cols());
+  }
+
+  /** Every terminal starts over with the new session (a rewind or a new preset): a note, then a new redis-cli. */
+  private resetTerminals(note: string | null): void {
+    for (const t of this.terms.values()) {
+      t.id = null;
+      t.write(note ?? '\x1b[H\x1b[2J');
+    }
   }
 
   act(action: ActionInput): void {
@@ -229,8 +270,7 @@ export class LabStore {
     if (!old) return;
     const scenario = await old.scenario();
     old.pause();
-    this.terminal = null;
-    this.terminalOut?.(`\r\n\x1b[33m${i18n.t('rewound', { t: (atUs / 1e6).toFixed(3) })}\x1b[0m\r\n`);
+    this.resetTerminals(`\r\n\x1b[33m${i18n.t('rewound', { t: (atUs / 1e6).toFixed(3) })}\x1b[0m\r\n`);
     this.flights.clear();
     this.liveViews.nodes.clear();
     this.views = new ClusterViews();
@@ -249,7 +289,9 @@ export class LabStore {
   async restartPreset(name: PresetName): Promise<void> {
     this.presetName = name;
     const old = this.session;
-    this.terminal = null;
+    this.resetTerminals(null);
+    this.tabs = [{ key: 1, node: preset(name).topology.basePort ? `127.0.0.1:${preset(name).topology.basePort}` : '127.0.0.1:7000' }];
+    this.activeTab = 1;
     this.flights.clear();
     this.liveViews.nodes.clear();
     this.views = new ClusterViews();
@@ -263,7 +305,6 @@ export class LabStore {
     this.session = null;
     this.healthyAfterMs = null;
     if (old) await old.dispose();
-    this.terminalOut?.('\x1b[H\x1b[2J');
     await this.start(preset(name));
   }
 
