@@ -1,17 +1,21 @@
 /**
  * Value checks with redis-server 7.0's messages (the same texts appear in its startup errors and in CONFIG SET
- * errors). `types.json` holds the type of every mutable parameter and the exact range of every integer one, as
- * redis-server 7.0.15 reported them when probed with invalid values; the rules below add the immutable
- * parameters and the multi-argument ones. A parameter with no rule accepts any single value.
+ * errors). `types.json` is config.c's `static_configs` table of Redis 7.0.15 transcribed: for every bool, enum and
+ * numeric parameter (aliases included) its kind, and for numeric ones the C type, the bounds and the
+ * MEMORY_CONFIG / PERCENT_CONFIG / OCTAL_CONFIG flags; HIDDEN_CONFIG parameters are marked `hidden`. Parsing and
+ * bounds checks follow numericParseString and numericBoundaryCheck, so a value is refused exactly when and with
+ * the text redis-server refuses it (tests/conformance/config-bounds.test.ts plays the whole table against the
+ * real server). The rules below add the string and multi-argument parameters.
  */
-import { parseMemory } from './config.ts';
 import probed from './types.json' with { type: 'json' };
 
+/** config.c's numeric C types: which of them numericBoundaryCheck compares as unsigned. */
+type NumericType = 'int' | 'uint' | 'long' | 'ulong' | 'longlong' | 'ulonglong' | 'size_t' | 'ssize_t' | 'off_t' | 'time_t';
+
 type Rule =
-  | { kind: 'bool' }
-  | { kind: 'int'; min: number | string; max: number | string }
-  | { kind: 'memory' }
-  | { kind: 'enum'; values: string[] }
+  | { kind: 'bool'; hidden?: boolean }
+  | { kind: 'int'; type?: NumericType; min: number | string; max: number | string; memory?: boolean; percent?: boolean; octal?: boolean; hidden?: boolean }
+  | { kind: 'enum'; values: string[]; bits?: number[]; multi?: boolean; hidden?: boolean }
   /** Takes any number of arguments (save, bind), or a multiple of `of`. */
   | { kind: 'multi'; of?: number };
 

@@ -197,6 +197,11 @@ export const en = {
   newTerminal: 'Open a terminal on another node',
   newTerminalOn: 'redis-cli -c on node…',
   closeTerminal: 'Close the terminal on {node}',
+  eventFilters: 'Show',
+  tone_fault: 'your faults',
+  tone_alarm: 'failures',
+  tone_heal: 'recovery',
+  tone_info: 'other',
 };
 
 export type Messages = typeof en;

@@ -199,4 +199,9 @@ export const zhCN: Messages = {
   newTerminal: '在另一个节点上打开终端',
   newTerminalOn: '在节点上运行 redis-cli -c……',
   closeTerminal: '关闭 {node} 上的终端',
+  eventFilters: '显示',
+  tone_fault: '你的操作',
+  tone_alarm: '故障',
+  tone_heal: '恢复',
+  tone_info: '其他',
 };
