@@ -9,6 +9,11 @@ import { validateConfigArgs } from '../config/validate.ts';
 import { globMatch } from '../keyspace/glob.ts';
 import { ERR } from './errors.ts';
 
+/** Multi-argument parameters whose words arrive as one CONFIG SET argument. */
+const SPLIT_FILTERED = new Set(['save', 'bind', 'client-output-buffer-limit', 'oom-score-adj-values']);
+/** MULTI_ARG enums: sdssplitlen on single spaces, so two spaces in a row make an empty (refused) word. */
+const SPLIT_EXACT = new Set(['shutdown-on-sigint', 'shutdown-on-sigterm']);
+
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
 export const configCommands: CommandDefinition[] = [
@@ -41,7 +46,9 @@ export const configCommands: CommandDefinition[] = [
     cost: () => 2_000,
     handler: (c, server) => {
       if (c.argv.length % 2 !== 0) return c.reply.error(ERR.syntax);
-      const updates = new Map<string, string>();
+      // As configSetCommand: first every name is looked up (the first unknown, immutable, protected or repeated
+      // one fails the call), then every value is parsed; nothing changes unless all of them are good.
+      const names: string[] = [];
       for (let i = 2; i < c.argv.length; i += 2) {
         const name = c.argv[i].toLowerCase();
         const fail = (why: string) => c.reply.error(`ERR CONFIG SET failed (possibly related to argument '${c.argv[i]}') - ${why}`);
@@ -49,13 +56,22 @@ export const configCommands: CommandDefinition[] = [
         const kind = ServerConfig.mutability(name);
         if (kind === 'immutable') return fail("can't set immutable config");
         if (kind === 'protected') return fail("can't set protected config");
-        if (updates.has(name)) return fail('duplicate parameter');
-        // Multi-word values (save "3600 1 300 100") arrive as one argument.
-        const args = name === 'save' || name === 'bind' || name === 'client-output-buffer-limit' || name === 'oom-score-adj-values'
-          ? c.argv[i + 1].split(' ').filter((a) => a !== '')
-          : [c.argv[i + 1]];
-        const r = validateConfigArgs(name, name === 'save' && args.length === 0 ? [''] : args);
-        if ('error' in r) return fail(r.error);
+        if (names.includes(name)) return fail('duplicate parameter');
+        names.push(name);
+      }
+      const updates = new Map<string, string>();
+      for (let j = 0; j < names.length; j++) {
+        const name = names[j];
+        const value = c.argv[3 + 2 * j];
+        // Multi-word values (save "3600 1 300 100") arrive as one argument; MULTI_ARG enums split on every space.
+        const args = SPLIT_FILTERED.has(name)
+          ? value.split(' ').filter((a) => a !== '')
+          : SPLIT_EXACT.has(name)
+            ? value === '' ? [] : value.split(' ')
+            : [value];
+        const r = validateConfigArgs(name, name === 'save' && args.length === 0 ? [''] : args, true);
+        // A value error names the parameter as config.c does: its own (lower-case) name, not the client's spelling.
+        if ('error' in r) return c.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${r.error}`);
         updates.set(name, r.value);
       }
       for (const [k, v] of updates) server.config.set(k, v);
