@@ -5,6 +5,7 @@
  * how many virtual seconds the simulation covers per wall-clock second. Sizes from BENCH_CLUSTER_SIZES
  * (default "10,100"; add 1000 for the big run).
  */
+import { allocateSlots } from '../src/scenarios/build.ts';
 import { SimHost } from '../src/hosts/sim/sim-host.ts';
 import { RespConnection } from '../src/clients/protocol/resp-connection.ts';
 import type { BenchRow } from './run.ts';
@@ -19,10 +20,10 @@ function idleRate(n: number): { rate: number; low: number; high: number; converg
   host.runFor(10_000);
   const admin = new RespConnection(host.connect('admin', addrs[0]));
   for (let i = 1; i < n; i++) void admin.call(['CLUSTER', 'MEET', '127.0.0.1', String(10000 + i)]);
-  const per = Math.floor(16384 / n);
+  const ranges = allocateSlots(n);
   addrs.forEach((a, i) => {
     const c = new RespConnection(host.connect(`slots-${i}`, a));
-    void c.call(['CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(i === n - 1 ? 16383 : (i + 1) * per - 1)]);
+    void c.call(['CLUSTER', 'ADDSLOTSRANGE', String(ranges[i][0]), String(ranges[i][1])]);
   });
   const ids = nodes.map((node) => node.cluster!.myself.id);
   const converged = () => nodes.every((node) => node.cluster!.nodes.size === n && ids.every((id) => !node.cluster!.nodes.get(id)?.flags.has('handshake')));

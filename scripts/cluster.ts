@@ -11,10 +11,19 @@ import { join, resolve } from 'node:path';
 import { RespConnection } from '../src/clients/protocol/resp-connection.ts';
 import { createCluster } from '../src/clients/cluster/create-cluster.ts';
 import { waitPort } from '../src/hosts/tcp/wait-port.ts';
+import { preset } from '../src/scenarios/scenario.ts';
+import { planNodes } from '../src/scenarios/build.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BASE = Number(process.env.CLUSTER_PORT ?? 7000);
-const ports = Array.from({ length: 6 }, (_, i) => BASE + i);
+// The lab's default scenario (3 masters, a replica each), on real ports: the same plan the browser lab starts from.
+const scenario = preset('cluster-3x2');
+const topology = scenario.topology;
+if (topology.kind !== 'cluster') throw new Error('the default preset is a cluster');
+topology.basePort = Number(process.env.CLUSTER_PORT ?? topology.basePort);
+const replicasPerMaster = topology.replicasPerMaster;
+const plan = planNodes(topology, scenario.seed);
+const ports = plan.map((n) => n.port);
+const nodeTimeout = scenario.config['cluster-node-timeout'] ?? '5000';
 const home = mkdtempSync(join(tmpdir(), 'cluster-lab-'));
 const procs: ChildProcess[] = [];
 let stopping = false;
@@ -42,7 +51,7 @@ async function main(): Promise<void> {
   for (const port of ports) {
     const dir = join(home, String(port));
     mkdirSync(dir);
-    const child = spawn(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-node-timeout', '5000', '--dir', dir, '--logfile', join(dir, 'log.txt')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(resolve(ROOT, 'bin/cluster-lab-server'), ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-node-timeout', nodeTimeout, '--dir', dir, '--logfile', join(dir, 'log.txt')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('exit', (code) => {
       if (!stopping) {
         console.error(`The node on port ${port} exited (${code}); stopping the others.`);
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
   await createCluster({
     conns,
     addresses: ports.map((p) => `127.0.0.1:${p}`),
-    replicasPerMaster: 1,
+    replicasPerMaster,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log: (line) => console.log(line),
   });

@@ -7,6 +7,7 @@
 import { SimHost } from '../../src/hosts/sim/sim-host.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { RedisNode } from '../../src/engine/server/node.ts';
+import { allocateSlots } from '../../src/scenarios/build.ts';
 
 const T = 15_000;
 
@@ -31,7 +32,7 @@ export function buildCluster(seed: number, timeoutMs = T, log = false): Cluster 
   }
   const conns = addrs.map((a, i) => new RespConnection(host.connect(`admin-${i}`, a)));
   const node = (i: number) => host.node(addrs[i]);
-  const per = [[0, 5460], [5461, 10922], [10923, 16383]];
+  const per = allocateSlots(3);
   for (let i = 0; i < 3; i++) void conns[i].call(['CLUSTER', 'ADDSLOTSRANGE', String(per[i][0]), String(per[i][1])]);
   for (let i = 0; i < 6; i++) void conns[i].call(['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)]);
   // As redis-cli does, wait for those replies before the MEETs (SET-CONFIG-EPOCH only works on a node that

@@ -6,6 +6,7 @@
  */
 import type { RespConnection } from '../protocol/resp-connection.ts';
 import type { Reply } from '../../engine/resp/reply-parser.ts';
+import { allocateSlots } from '../../scenarios/build.ts';
 
 export interface CreateOptions {
   /** One connection per node, masters first. */
@@ -34,19 +35,13 @@ export async function createCluster(o: CreateOptions): Promise<void> {
   const log = o.log ?? (() => undefined);
   const masters = Math.floor(o.conns.length / (1 + o.replicasPerMaster));
   if (masters < 3) throw new Error('a cluster needs at least 3 masters');
-  // redis-cli's allocation: a fractional share per master, each range ending at the rounded cursor.
-  const per = 16384 / masters;
+  // redis-cli's allocation (the scenarios' builder has the one copy of it).
   log(`>>> Performing hash slots allocation on ${o.conns.length} nodes...`);
-  let first = 0;
-  let cursor = 0;
+  const ranges = allocateSlots(masters);
   for (let i = 0; i < masters; i++) {
-    let last = Math.round(cursor + per - 1);
-    if (last > 16384 || i === masters - 1) last = 16383;
-    if (last < first) last = first;
+    const [first, last] = ranges[i];
     await call(o.conns[i], 'CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));
     log(`Master[${i}] -> Slots ${first} - ${last}`);
-    first = last + 1;
-    cursor += per;
   }
   for (let i = 0; i < o.conns.length; i++) await call(o.conns[i], 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1));
   log('>>> Sending CLUSTER MEET messages to join the cluster');
