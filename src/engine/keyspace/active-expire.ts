@@ -28,14 +28,17 @@ export interface ActiveExpireState {
   timeCapReached: number;
   /** Virtual CPU spent in the cycle, ns (expire_cycle_cpu_milliseconds). */
   cpuNs: number;
+  /** server.active_expire_enabled: DEBUG SET-ACTIVE-EXPIRE 0 stops the cycle (tests watch lazy expiry alone). */
+  enabled: boolean;
 }
 
 export function newActiveExpireState(databases: number): ActiveExpireState {
-  return { avgTtl: new Array(databases).fill(0), stalePerc: 0, timeCapReached: 0, cpuNs: 0 };
+  return { avgTtl: new Array(databases).fill(0), stalePerc: 0, timeCapReached: 0, cpuNs: 0, enabled: true };
 }
 
 /** One slow cycle over every database. Returns the virtual CPU time it used, ns. */
 export function activeExpireCycle(dbs: Database[], state: ActiveExpireState, rng: Prng, nowMs: number, hz: number): number {
+  if (!state.enabled) return 0;
   const budgetNs = ((1_000_000_000 / hz) * SLOW_TIME_PERC) / 100;
   let spentNs = 0;
   let totalSampled = 0;
