@@ -59,6 +59,12 @@ export class ClusterViews {
     return changed;
   }
 
+  /** Whether any node runs in cluster mode (standalone instances have no slots to show). */
+  get clustered(): boolean {
+    for (const v of this.nodes.values()) if (v.digest?.cluster) return true;
+    return false;
+  }
+
   /** The address of the node with cluster id `id`, from any node's view. */
   addressOfId(id: string): string | null {
     for (const v of this.nodes.values()) {
@@ -115,6 +121,9 @@ export class ClusterViews {
    * yet) is not part of the cluster and does not count.
    */
   healthy(): boolean {
+    // Standalone instances (no cluster anywhere): healthy when every running one has reported.
+    const all = [...this.nodes.values()];
+    if (all.length > 0 && all.every((v) => v.digest !== null && v.digest.cluster === null)) return true;
     let reference: string | null = null;
     for (const v of this.nodes.values()) {
       if (v.process !== 'running') continue;

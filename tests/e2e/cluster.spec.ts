@@ -248,3 +248,20 @@ test('switching to zh-CN changes every visible string of the lab, and back', asy
   await page.getByTestId('language').selectOption('en');
   await expect(page.getByTestId('step')).toContainText('Step');
 });
+
+test('presets: four masters and an empty node; five standalone instances (no slots, no bus)', async ({ page }) => {
+  await openLab(page);
+  await page.getByTestId('preset').selectOption('cluster-4+1');
+  await expect(page.getByTestId('node-7004')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+  await expect(page.getByTestId('slot-ranges')).toContainText('7003 12288-16383');
+  await expect(page.getByTestId('node-7004')).toContainText('0 slots');
+  await page.getByTestId('preset').selectOption('standalone-5');
+  await expect(page.getByTestId('health')).toHaveText('instances up', { timeout: 30_000 });
+  await expect(page.getByTestId('no-slots')).toBeVisible();
+  await expect(page.getByTestId('node-7005')).toHaveCount(0);
+  await expect.poll(() => terminalText(page), { timeout: 10_000 }).toContain('127.0.0.1:7000> ');
+  await typeLine(page, 'SET foo bar');
+  // A standalone instance serves every key itself: no redirection.
+  await expect.poll(() => terminalText(page)).toMatch(/7000> SET foo bar\s*\nOK/);
+});

@@ -16,6 +16,12 @@ export interface Place {
 export function layoutNodes(scenario: Scenario, addresses: readonly string[]): Map<string, Place> {
   const places = new Map<string, Place>();
   const plan = planNodes(scenario.topology, scenario.seed);
+  if (scenario.topology.kind === 'standalone') {
+    // Independent instances: three to a row.
+    const all = [...new Set([...plan.map((p) => p.address), ...addresses])];
+    all.forEach((a, i) => places.set(a, { col: i % 3, row: Math.floor(i / 3), colour: OKABE_ITO[i % OKABE_ITO.length] }));
+    return places;
+  }
   const rows = new Map<number, number>();
   let nextCol = 0;
   for (const p of plan) {

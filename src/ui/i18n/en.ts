@@ -202,6 +202,8 @@ export const en = {
   tone_alarm: 'failures',
   tone_heal: 'recovery',
   tone_info: 'other',
+  noSlotsStandalone: 'These are standalone instances: no hash slots, each holds all of its own keys (as the five independent masters Redlock needs).',
+  healthStandalone: 'instances up',
 };
 
 export type Messages = typeof en;

@@ -204,4 +204,6 @@ export const zhCN: Messages = {
   tone_alarm: '故障',
   tone_heal: '恢复',
   tone_info: '其他',
+  noSlotsStandalone: '这些是独立实例：没有哈希槽，每个实例保存自己全部的键（就像 Redlock 需要的五个独立主节点）。',
+  healthStandalone: '实例运行中',
 };
