@@ -83,6 +83,8 @@ test('under client load, a killed master shows on the charts as failures, then t
   const failing = buckets.filter((b) => b.startUs > killedAt && b.startUs < recoveredAt);
   const failures = failing.reduce((n, b) => n + b.errors.connection + b.errors.clusterdown + b.retried.connection + b.retried.clusterdown, 0);
   expect(failures).toBeGreaterThan(0);
+  // The slot map recoloured: 7003 serves what 7000 served.
+  await expect(page.getByTestId('slot-ranges')).toContainText('7003 0-5460');
   const after = buckets.filter((b) => b.startUs > recoveredAt + 500_000).slice(0, 20);
   const okPerSecond = after.reduce((n, b) => n + b.ok, 0) / (after.length / 10);
   expect(okPerSecond).toBeGreaterThan(900);

@@ -204,6 +204,7 @@ export const en = {
   tone_info: 'other',
   noSlotsStandalone: 'These are standalone instances: no hash slots, each holds all of its own keys (as the five independent masters Redlock needs).',
   healthStandalone: 'instances up',
+  loadStandalone: 'The load generator is a cluster client (it follows MOVED and ASK); standalone instances get their own clients with the lock lessons.',
 };
 
 export type Messages = typeof en;

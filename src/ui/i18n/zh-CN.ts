@@ -206,4 +206,5 @@ export const zhCN: Messages = {
   tone_info: '其他',
   noSlotsStandalone: '这些是独立实例：没有哈希槽，每个实例保存自己全部的键（就像 Redlock 需要的五个独立主节点）。',
   healthStandalone: '实例运行中',
+  loadStandalone: '负载生成器是一个集群客户端（会跟随 MOVED 和 ASK）；独立实例的客户端会在分布式锁的课程中提供。',
 };
