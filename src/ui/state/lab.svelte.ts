@@ -271,6 +271,15 @@ export class LabStore {
     const scenario = await old.scenario();
     old.pause();
     this.resetTerminals(`\r\n\x1b[33m${i18n.t('rewound', { t: (atUs / 1e6).toFixed(3) })}\x1b[0m\r\n`);
+    this.forgetSession();
+    await old.dispose();
+    await this.start(scenario, atUs);
+    const load = [...scenario.actions].filter((a) => a.at <= atUs).reverse().find((a) => a.kind === 'load');
+    this.loadSettings = load?.kind === 'load' ? { opsPerSec: load.opsPerSec, readRatio: load.readRatio, keys: load.keys, hotKeyShare: load.hotKeyShare } : { ...this.loadSettings, opsPerSec: 0 };
+  }
+
+  /** Everything the screen learned from the current session, dropped before another one starts. */
+  private forgetSession(): void {
     this.flights.clear();
     this.liveViews.nodes.clear();
     this.views = new ClusterViews();
@@ -280,10 +289,6 @@ export class LabStore {
     this.verified = null;
     this.actions = [];
     this.session = null;
-    await old.dispose();
-    await this.start(scenario, atUs);
-    const load = [...scenario.actions].filter((a) => a.at <= atUs).reverse().find((a) => a.kind === 'load');
-    this.loadSettings = load?.kind === 'load' ? { opsPerSec: load.opsPerSec, readRatio: load.readRatio, keys: load.keys, hotKeyShare: load.hotKeyShare } : { ...this.loadSettings, opsPerSec: 0 };
   }
 
   async restartPreset(name: PresetName): Promise<void> {
@@ -292,17 +297,9 @@ export class LabStore {
     this.resetTerminals(null);
     this.tabs = [{ key: 1, node: preset(name).topology.basePort ? `127.0.0.1:${preset(name).topology.basePort}` : '127.0.0.1:7000' }];
     this.activeTab = 1;
-    this.flights.clear();
-    this.liveViews.nodes.clear();
-    this.views = new ClusterViews();
-    this.describer = new EventDescriber();
-    this.log = [];
-    this.buckets = [];
-    this.verified = null;
+    this.forgetSession();
     this.loadSettings = { ...this.loadSettings, opsPerSec: 0 };
-    this.actions = [];
     this.selected = null;
-    this.session = null;
     this.healthyAfterMs = null;
     if (old) await old.dispose();
     await this.start(preset(name));
