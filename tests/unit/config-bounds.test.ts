@@ -15,7 +15,7 @@ const numeric = Object.entries(configRules()).flatMap(([name, r]) => (r.kind ===
 
 describe('config bounds (config.c static_configs)', () => {
   it('knows every numeric, bool and enum parameter of Redis 7.0.15, hidden ones included', () => {
-    const rules = Object.entries(configRules()).filter(([, r]) => r.kind !== 'multi');
+    const rules = Object.entries(configRules());
     expect(rules.length).toBe(153);
     expect(numeric.length).toBe(81);
     for (const [name] of rules) expect(ServerConfig.isKnown(name), name).toBe(true);
@@ -100,5 +100,23 @@ describe('config bounds (config.c static_configs)', () => {
     expect(last(['--unixsocketperm', '999'])).toBe(`>>> 'unixsocketperm "999"'|argument couldn't be parsed as an octal number`);
     expect(last(['--key-load-delay', 'x'])).toBe(`>>> 'key-load-delay "x"'|argument couldn't be parsed into an integer`);
     expect(last(['--loading-process-events-interval-bytes', '1024'])).toMatchObject({ kind: 'run', config: { 'loading-process-events-interval-bytes': '1024' } });
+  });
+
+  it('special parameters: Redis\'s setters, values as CONFIG GET shows them, startup lines adding up', () => {
+    expect(validateConfigArgs('save', ['100'], true)).toEqual({ error: 'Invalid save parameters' });
+    expect(validateConfigArgs('save', ['0100', '01', '5', '-0'], true)).toEqual({ value: '100 1 5 0' });
+    expect(validateConfigArgs('notify-keyspace-events', ['KEA'])).toEqual({ value: 'AKE' });
+    expect(validateConfigArgs('notify-keyspace-events', ['xyz'])).toEqual({ error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." });
+    expect(validateConfigArgs('client-output-buffer-limit', ['replica', '1k', '2kb', '3'], true, 'normal 0 0 0 slave 1 1 1 pubsub 5 5 5')).toEqual({ value: 'normal 0 0 0 slave 1000 2048 3 pubsub 5 5 5' });
+    expect(validateConfigArgs('client-output-buffer-limit', ['master', '1', '1', '1'], true)).toEqual({ error: 'Invalid client class specified in buffer limit configuration.' });
+    expect(validateConfigArgs('latency-tracking-info-percentiles', ['0.5', '1e1'], true)).toEqual({ value: '0.5 10' });
+    expect(validateConfigArgs('oom-score-adj-values', ['0', '200', '3000'], true)).toEqual({ error: 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.' });
+    expect(validateConfigArgs('proc-title-template', ['{title}'], true)).toEqual({ error: 'template format is invalid or contains unknown variables' });
+    expect(validateConfigArgs('cluster-announce-hostname', ['a_b'], true)).toEqual({ error: 'Hostnames may only contain alphanumeric characters, hyphens or dots' });
+    const run = parseCommandLine(['--save', '900 1', '--save', '300 10', '--client-output-buffer-limit', 'pubsub 1 2 3', '--client-output-buffer-limit', 'normal 4 5 6'], () => '');
+    expect(run).toMatchObject({
+      kind: 'run',
+      config: { save: '900 1 300 10', 'client-output-buffer-limit': 'normal 4 5 6 slave 268435456 67108864 60 pubsub 1 2 3' },
+    });
   });
 });

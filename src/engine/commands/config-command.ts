@@ -6,13 +6,9 @@
 import type { CommandDefinition } from './types.ts';
 import { ServerConfig } from '../config/config.ts';
 import { validateConfigArgs } from '../config/validate.ts';
+import { MULTI_ARG_CONFIGS } from '../config/special.ts';
 import { globMatch } from '../keyspace/glob.ts';
 import { ERR } from './errors.ts';
-
-/** Multi-argument parameters whose words arrive as one CONFIG SET argument. */
-const SPLIT_FILTERED = new Set(['save', 'bind', 'client-output-buffer-limit', 'oom-score-adj-values']);
-/** MULTI_ARG enums: sdssplitlen on single spaces, so two spaces in a row make an empty (refused) word. */
-const SPLIT_EXACT = new Set(['shutdown-on-sigint', 'shutdown-on-sigterm']);
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
@@ -63,13 +59,13 @@ export const configCommands: CommandDefinition[] = [
       for (let j = 0; j < names.length; j++) {
         const name = names[j];
         const value = c.argv[3 + 2 * j];
-        // Multi-word values (save "3600 1 300 100") arrive as one argument; MULTI_ARG enums split on every space.
-        const args = SPLIT_FILTERED.has(name)
-          ? value.split(' ').filter((a) => a !== '')
-          : SPLIT_EXACT.has(name)
-            ? value === '' ? [] : value.split(' ')
-            : [value];
-        const r = validateConfigArgs(name, name === 'save' && args.length === 0 ? [''] : args, true);
+        // Multi-word values (save "3600 1 300 100") arrive as one argument, split on every single space
+        // (sdssplitlen): two spaces in a row make an empty word.
+        const args = MULTI_ARG_CONFIGS.has(name) ? (value === '' ? [] : value.split(' ')) : [value];
+        const r = validateConfigArgs(name, args, true, server.config.get(name), {
+          clusterEnabled: server.config.clusterEnabled,
+          unixsocket: server.config.get('unixsocket') ?? '',
+        });
         // A value error names the parameter as config.c does: its own (lower-case) name, not the client's spelling.
         if ('error' in r) return c.reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${r.error}`);
         updates.set(name, r.value);

@@ -5,9 +5,10 @@
  * MEMORY_CONFIG / PERCENT_CONFIG / OCTAL_CONFIG flags; HIDDEN_CONFIG parameters are marked `hidden`. Parsing and
  * bounds checks follow numericParseString and numericBoundaryCheck, so a value is refused exactly when and with
  * the text redis-server refuses it (tests/conformance/config-bounds.test.ts plays the whole table against the
- * real server). The rules below add the string and multi-argument parameters.
+ * real server). special.ts adds the special and checked string parameters (save, client-output-buffer-limit...).
  */
 import probed from './types.json' with { type: 'json' };
+import { MULTI_ARG_CONFIGS, setSpecialConfig, type SpecialContext } from './special.ts';
 
 /** config.c's numeric C types: which of them numericBoundaryCheck compares as unsigned. */
 type NumericType = 'int' | 'uint' | 'long' | 'ulong' | 'longlong' | 'ulonglong' | 'size_t' | 'ssize_t' | 'off_t' | 'time_t';
@@ -15,19 +16,9 @@ type NumericType = 'int' | 'uint' | 'long' | 'ulong' | 'longlong' | 'ulonglong' 
 type Rule =
   | { kind: 'bool'; hidden?: boolean }
   | { kind: 'int'; type?: NumericType; min: number | string; max: number | string; memory?: boolean; percent?: boolean; octal?: boolean; hidden?: boolean }
-  | { kind: 'enum'; values: string[]; bits?: number[]; multi?: boolean; hidden?: boolean }
-  /** Takes any number of arguments (save, bind), or a multiple of `of`. */
-  | { kind: 'multi'; of?: number };
+  | { kind: 'enum'; values: string[]; bits?: number[]; multi?: boolean; hidden?: boolean };
 
-/** The special (MULTI_ARG) parameters: config.c checks their argument counts in their own setters. */
-const HAND_RULES: Record<string, Rule> = {
-  save: { kind: 'multi' },
-  bind: { kind: 'multi' },
-  'client-output-buffer-limit': { kind: 'multi', of: 4 },
-  'oom-score-adj-values': { kind: 'multi', of: 3 },
-};
-
-const RULES: Record<string, Rule> = { ...HAND_RULES, ...(probed as Record<string, Rule>) };
+const RULES = probed as Record<string, Rule>;
 
 /** Whether a parameter is HIDDEN_CONFIG: CONFIG GET finds it by its exact name only, never by a pattern. */
 export function isHiddenConfig(name: string): boolean {
@@ -144,20 +135,25 @@ function numericConfigGet(rule: NumericRule, ll: bigint): string {
 
 /**
  * Validates one directive's arguments; returns the value to store (as CONFIG GET shows it) or an error.
- * `configSet`: the arguments come from CONFIG SET, already split as configSetCommand splits them.
+ * `configSet`: the arguments come from CONFIG SET, already split as configSetCommand splits them. `current`: the
+ * parameter's value before (at startup, from an earlier line of the same config; client output limits and
+ * save points add to it).
  */
-export function validateConfigArgs(name: string, args: string[], configSet = false): { value: string } | { error: string } {
+export function validateConfigArgs(
+  name: string,
+  args: string[],
+  configSet = false,
+  current?: string,
+  ctx: SpecialContext = { clusterEnabled: false, unixsocket: '' },
+): { value: string } | { error: string } {
   const key = name.toLowerCase();
   const rule = RULES[key];
-  if (rule?.kind === 'multi') {
-    if (args.length === 0 || (rule.of && args.length % rule.of !== 0)) return { error: 'wrong number of arguments' };
-    return { value: args.join(' ') };
-  }
-  if (rule?.kind === 'enum' && rule.multi) {
-    // At startup a single argument holding several words is split (`--shutdown-on-sigint "save now"`).
-    const words = !configSet && args.length === 1 && args[0] !== '' ? args[0].split(/\s+/).filter((w) => w !== '') : args;
-    return enumConfigSet(rule, words);
-  }
+  // At startup a MULTI_ARG parameter's single non-empty argument holding several words is split
+  // (`--save "900 1 300 10"`, `--shutdown-on-sigint "save now"`).
+  if (!configSet && MULTI_ARG_CONFIGS.has(key) && args.length === 1 && args[0] !== '') args = args[0].split(/\s+/).filter((w) => w !== '');
+  const special = setSpecialConfig(key, args, configSet, current, ctx);
+  if (special !== undefined) return special;
+  if (rule?.kind === 'enum' && rule.multi) return enumConfigSet(rule, args);
   if (args.length !== 1) return { error: 'wrong number of arguments' };
   const v = args[0];
   if (!rule) return { value: v };

@@ -82,7 +82,8 @@ export function applyConfigLines(lines: ReturnType<typeof parseConfigText>, conf
       return fatalBlock(l.line, l.shown, `'${l.name}' is a redis.conf directive that Cluster Lab does not support yet`);
     }
     if (!ServerConfig.isKnown(l.name)) return fatalBlock(l.line, l.shown, 'Bad directive or wrong number of arguments');
-    const r = validateConfigArgs(l.name, l.args);
+    // The value so far goes along: later save and client-output-buffer-limit lines add to earlier ones.
+    const r = validateConfigArgs(l.name, l.args, false, config[l.name]);
     if ('error' in r) return fatalBlock(l.line, l.shown, r.error);
     config[l.name] = r.value;
   }
