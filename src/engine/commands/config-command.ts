@@ -8,7 +8,7 @@ import { ServerConfig } from '../config/config.ts';
 import { validateConfigArgs } from '../config/validate.ts';
 import { MULTI_ARG_CONFIGS } from '../config/special.ts';
 import { globMatch } from '../keyspace/glob.ts';
-import { ERR } from './errors.ts';
+import { ERR, replyHelp } from './errors.ts';
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
@@ -73,6 +73,25 @@ export const configCommands: CommandDefinition[] = [
       for (const [k, v] of updates) server.config.set(k, v);
       c.reply.ok();
     },
+  },
+  {
+    name: 'config|help',
+    summaryZh: '显示 CONFIG 子命令的帮助',
+    cost: () => 1_000,
+    handler: (c) =>
+      replyHelp(c, [
+        'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'GET <pattern>',
+        '    Return parameters matching the glob-like <pattern> and their values.',
+        'SET <directive> <value>',
+        '    Set the configuration <directive> to <value>.',
+        'RESETSTAT',
+        '    Reset statistics reported by the INFO command.',
+        'REWRITE',
+        '    Rewrite the configuration file.',
+        'HELP',
+        '    Prints this help.',
+      ]),
   },
   {
     name: 'config|resetstat',
