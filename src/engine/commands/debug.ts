@@ -16,7 +16,6 @@ import { lpBytesFor } from '../persistence/listpack.ts';
 import { splitIntoNodes } from '../persistence/quicklist.ts';
 import { rdbSaveOptions } from './dump-restore.ts';
 import { hashString } from '../random/prng.ts';
-import { sha1hex } from '../scripting/sha1.ts';
 import { formatG17, formatDouble17g } from '../types/double.ts';
 import { saveRdb, loadRdb } from '../persistence/rdb-file.ts';
 import { rdbLoadOptions } from './dump-restore.ts';
@@ -185,26 +184,67 @@ function debugObject(c: Client, server: Server): void {
 
 // --- DIGEST (debug.c xorDigest, mixDigest, xorObjectDigest, computeDatasetDigest) -----------------------------
 
-/** SHA1 of bytes, as 20 raw bytes. */
-function sha1(data: ByteString): Uint8Array {
-  const hex = sha1hex(data);
-  const out = new Uint8Array(20);
-  for (let i = 0; i < 20; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
+/**
+ * SHA1 into `out` (20 bytes), of a byte string or of bytes. The digest runs two SHA1s per element, so this
+ * one reuses its buffers instead of going through scripting's hex SHA1.
+ */
+const shaW = new Int32Array(80);
+let shaBlock = new Uint8Array(128);
+function sha1Into(data: ByteString | Uint8Array, out: Uint8Array): void {
+  const len = data.length;
+  const total = (((len + 8) >> 6) + 1) * 64;
+  if (shaBlock.length < total) shaBlock = new Uint8Array(total * 2);
+  const b = shaBlock;
+  if (typeof data === 'string') for (let i = 0; i < len; i++) b[i] = data.charCodeAt(i);
+  else b.set(data);
+  b[len] = 0x80;
+  b.fill(0, len + 1, total);
+  const bitLen = len * 8;
+  const hi = Math.floor(bitLen / 0x100000000);
+  const lo = bitLen >>> 0;
+  b[total - 8] = hi >>> 24; b[total - 7] = (hi >>> 16) & 255; b[total - 6] = (hi >>> 8) & 255; b[total - 5] = hi & 255;
+  b[total - 4] = lo >>> 24; b[total - 3] = (lo >>> 16) & 255; b[total - 2] = (lo >>> 8) & 255; b[total - 1] = lo & 255;
+  let h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476, h4 = 0xc3d2e1f0 | 0;
+  const w = shaW;
+  for (let off = 0; off < total; off += 64) {
+    for (let t = 0; t < 16; t++) {
+      const o = off + t * 4;
+      w[t] = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+    }
+    for (let t = 16; t < 80; t++) {
+      const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];
+      w[t] = (x << 1) | (x >>> 31);
+    }
+    let a = h0, bb = h1, c = h2, d = h3, e = h4;
+    for (let t = 0; t < 80; t++) {
+      let f: number, k: number;
+      if (t < 20) { f = (bb & c) | (~bb & d); k = 0x5a827999; }
+      else if (t < 40) { f = bb ^ c ^ d; k = 0x6ed9eba1; }
+      else if (t < 60) { f = (bb & c) | (bb & d) | (c & d); k = 0x8f1bbcdc | 0; }
+      else { f = bb ^ c ^ d; k = 0xca62c1d6 | 0; }
+      const tmp = (((a << 5) | (a >>> 27)) + f + e + k + w[t]) | 0;
+      e = d; d = c; c = (bb << 30) | (bb >>> 2); bb = a; a = tmp;
+    }
+    h0 = (h0 + a) | 0; h1 = (h1 + bb) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0; h4 = (h4 + e) | 0;
+  }
+  const hs = [h0, h1, h2, h3, h4];
+  for (let i = 0; i < 5; i++) {
+    out[i * 4] = hs[i] >>> 24; out[i * 4 + 1] = (hs[i] >>> 16) & 255; out[i * 4 + 2] = (hs[i] >>> 8) & 255; out[i * 4 + 3] = hs[i] & 255;
+  }
 }
 
-const asBytes = (d: Uint8Array): ByteString => String.fromCharCode(...d);
+const shaOut = new Uint8Array(20);
 
 /** digest ^= SHA1(data): order-independent, for unordered elements (set members, hash fields, keys). */
-function xorDigest(digest: Uint8Array, data: ByteString): void {
-  const h = sha1(data);
-  for (let j = 0; j < 20; j++) digest[j] ^= h[j];
+function xorDigest(digest: Uint8Array, data: ByteString | Uint8Array): void {
+  sha1Into(data, shaOut);
+  for (let j = 0; j < 20; j++) digest[j] ^= shaOut[j];
 }
 
 /** digest = SHA1(digest ^ SHA1(data)): order-dependent, for sequences (list elements, a key then its value). */
 function mixDigest(digest: Uint8Array, data: ByteString): void {
   xorDigest(digest, data);
-  digest.set(sha1(asBytes(digest)));
+  sha1Into(digest, digest);
 }
 
 /** A 32-bit integer in network byte order (htonl), as the digest hashes types and database ids. */
@@ -226,14 +266,14 @@ function xorObjectDigest(db: Database, key: ByteString, digest: Uint8Array, o: R
       const ele = new Uint8Array(20);
       mixDigest(ele, member);
       mixDigest(ele, formatG17(score));
-      xorDigest(digest, asBytes(ele));
+      xorDigest(digest, ele);
     }
   } else {
     for (const [field, value] of o.value) {
       const ele = new Uint8Array(20);
       mixDigest(ele, field);
       mixDigest(ele, value);
-      xorDigest(digest, asBytes(ele));
+      xorDigest(digest, ele);
     }
   }
   if (db.getExpire(key) !== undefined) xorDigest(digest, '!!expire!!');
@@ -254,7 +294,7 @@ export function computeDatasetDigest(dbs: readonly Database[]): string {
       const digest = new Uint8Array(20);
       mixDigest(digest, key);
       xorObjectDigest(db, key, digest, o);
-      xorDigest(final, asBytes(digest));
+      xorDigest(final, digest);
     }
   }
   return hex(final);
