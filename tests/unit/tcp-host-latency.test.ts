@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TcpHost } from '../../src/hosts/tcp/tcp-host.ts';
@@ -142,5 +142,21 @@ describe('TcpHost latency', () => {
     socket.write('ECHO again\r\n');
     expect(await replies.until('+PONG\r\n$5\r\nagain\r\n'.length)).toBe('+PONG\r\n$5\r\nagain\r\n');
     socket.destroy();
+  });
+});
+
+describe('TcpHost nodes.conf', () => {
+  it('rewrites nodes.conf in place, as clusterSaveConfig does: a shorter config leaves no bytes of the longer one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-nodes-conf-'));
+    dirs.push(dir);
+    const host = new TcpHost({ config: { port: '7300', 'cluster-enabled': 'yes', dir, save: '', appendonly: 'no' }, seed: 1 });
+    const write = (text: string) => (host as unknown as { writeClusterConfig(t: string): void }).writeClusterConfig(text);
+    const long = 'a'.repeat(300) + ' connected 0-16383\nvars currentEpoch 1 lastVoteEpoch 0\n';
+    write(long);
+    expect(readFileSync(join(dir, 'nodes.conf'), 'utf8')).toBe(long);
+    write('short\nvars currentEpoch 2 lastVoteEpoch 0\n');
+    expect(readFileSync(join(dir, 'nodes.conf'), 'utf8')).toBe('short\nvars currentEpoch 2 lastVoteEpoch 0\n');
+    write(long + 'more\n');
+    expect(readFileSync(join(dir, 'nodes.conf'), 'utf8')).toBe(long + 'more\n');
   });
 });

@@ -23,7 +23,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { RedisNode } from '../../engine/server/node.ts';
 import type { ConnId, Delivery, Emission, FileOp } from '../../engine/net/wire.ts';
 import type { ConfigValues } from '../../engine/config/config.ts';
@@ -276,11 +276,25 @@ export class TcpHost {
     }
   }
 
-  /** nodes.conf lives in `dir` under `cluster-config-file`, as redis-server keeps it. */
+  /**
+   * nodes.conf lives in `dir` under `cluster-config-file`, as redis-server keeps it, and is rewritten in place as
+   * clusterSaveConfig does: the new content, padded with newlines to the old length, over the old bytes, then
+   * truncated to its own length. Truncating the file to zero first (writeFileSync) makes ext4 flush it on close
+   * (auto_da_alloc): about 0.2 ms against 0.013 ms here, paid on every CLUSTER SETSLOT of a reshard.
+   */
   private writeClusterConfig(text: string): void {
     const file = path.resolve(this.node.config.get('dir') ?? '.', this.node.config.get('cluster-config-file') ?? 'nodes.conf');
     try {
-      writeFileSync(file, text);
+      const content = Buffer.from(text);
+      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      try {
+        const oldSize = fstatSync(fd).size;
+        const padded = oldSize > content.length ? Buffer.concat([content, Buffer.alloc(oldSize - content.length, '\n')]) : content;
+        writeSync(fd, padded, 0, padded.length, 0);
+        if (padded.length !== content.length) ftruncateSync(fd, content.length);
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       this.opts.logger?.log('warning', `Could not save the cluster config file ${file}: ${(err as Error).message}`);
     }
