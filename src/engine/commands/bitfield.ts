@@ -16,7 +16,7 @@ import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { KeyWatcher } from '../keyspace/database.ts';
-import { createGrownStringObject } from '../keyspace/object.ts';
+import { LAB_MAX_STRING_BYTES, LAB_STRING_LIMIT_ERROR, createGrownStringObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
@@ -190,6 +190,7 @@ function bitfield(c: Client, server: Server, readOnlyCommand: boolean): void {
   for (const w of writes) if (w.offset + BigInt(w.bits) - 1n > highest) highest = w.offset + BigInt(w.bits) - 1n;
   const needed = Number(highest >> 3n) + 1;
   let s = o?.value ?? '';
+  if (needed > LAB_MAX_STRING_BYTES && s.length < needed) return c.reply.error(LAB_STRING_LIMIT_ERROR);
   let grown = o === undefined;
   if (s.length < needed) {
     server.spend((needed - s.length) * COMMAND_COST_NS.perByte);

@@ -6,7 +6,7 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createGrownStringObject, createRawStringObject } from '../keyspace/object.ts';
+import { LAB_MAX_STRING_BYTES, LAB_STRING_LIMIT_ERROR, createGrownStringObject, createRawStringObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
@@ -24,7 +24,8 @@ function bitOffset(c: Client, server: Server, arg: string): number | null {
   return Number(v);
 }
 
-const bitAt = (s: string, i: number) => (i >> 3 < s.length ? (s.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1 : 0);
+// Offsets reach 2^32 - 1: the byte index is a division, as `>>` would wrap past 2^31 (`& 7` keeps the low bits).
+const bitAt = (s: string, i: number) => (Math.floor(i / 8) < s.length ? (s.charCodeAt(Math.floor(i / 8)) >> (7 - (i & 7))) & 1 : 0);
 
 function popcount(b: number): number {
   b = b - ((b >> 1) & 0x55);
@@ -102,7 +103,8 @@ export const bitCommands: CommandDefinition[] = [
       const o = lookupString(c, server, c.argv[1]);
       if (o === null) return;
       let s = o?.value ?? '';
-      const byte = offset >> 3;
+      const byte = Math.floor(offset / 8);
+      if (byte >= LAB_MAX_STRING_BYTES && s.length <= byte) return c.reply.error(LAB_STRING_LIMIT_ERROR);
       if (s.length <= byte) s += '\0'.repeat(byte + 1 - s.length);
       const old = bitAt(s, offset);
       const mask = 1 << (7 - (offset & 7));

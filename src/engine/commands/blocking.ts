@@ -6,23 +6,62 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { ListObject, ZsetObject } from '../keyspace/object.ts';
 import { lookupOfType } from './lookup.ts';
-import { parseDouble } from '../types/double.ts';
+import { parseLongDouble, type LongDouble } from '../types/long-double.ts';
 
-/** getTimeoutFromObjectOrReply: seconds as a float, to an absolute deadline in ms (0 = wait forever). */
+/**
+ * getTimeoutFromObjectOrReply: seconds as a long double, to an absolute deadline in ms (0 = wait forever).
+ * Redis computes (long long)ceill(seconds * 1000.0L), so any positive timeout, however small (0.0001, 1e-400,
+ * 0x1p-20), waits at least a millisecond instead of forever.
+ */
 export function parseTimeout(c: Client, server: Server, arg: string): number | null {
-  const seconds = parseDouble(arg);
+  const seconds = parseLongDouble(arg);
   if (seconds === null) {
     c.reply.error('ERR timeout is not a float or out of range');
     return null;
   }
-  // (long long)(seconds * 1000): beyond the 64-bit range (or infinite) the C cast gives LLONG_MIN.
-  const scaled = seconds * 1000;
-  const ms = Math.abs(scaled) >= 9223372036854775807 ? -1 : Math.trunc(scaled);
-  if (ms < 0) {
+  const ms = timeoutMs(seconds);
+  if (ms < 0n) {
     c.reply.error('ERR timeout is negative');
     return null;
   }
-  return ms === 0 ? 0 : server.nowMs() + ms;
+  // Redis adds mstime() in 64-bit arithmetic; so large a wait never ends either way.
+  return ms === 0n ? 0 : server.nowMs() + Number(ms);
+}
+
+const TWO63 = 1n << 63n;
+const TWO64 = 1n << 64n;
+
+/**
+ * (long long)ceill(x * 1000.0L) on x86-64: the product rounded to a 64-bit mantissa (half to even), rounded up
+ * to an integer; out of the 64-bit range (or infinite) the conversion gives LLONG_MIN, which reads as negative.
+ */
+export function timeoutMs(x: LongDouble | 'inf' | '-inf'): bigint {
+  if (typeof x === 'string') return -TWO63;
+  let m = x.m * 1000n;
+  let e = x.e;
+  if (m === 0n) return 0n;
+  // Back to a 64-bit mantissa: 1000 adds at most 10 bits.
+  let drop = 0;
+  while (m >> BigInt(drop) >= TWO64) drop++;
+  if (drop > 0) {
+    const d = BigInt(drop);
+    const rest = m & ((1n << d) - 1n);
+    const half = 1n << (d - 1n);
+    m >>= d;
+    if (rest > half || (rest === half && (m & 1n) === 1n)) m++;
+    e += drop;
+  }
+  let n: bigint;
+  if (e >= 0) n = e > 64 ? TWO64 : m << BigInt(e);
+  else if (-e >= 128) n = x.neg ? 0n : 1n;
+  else {
+    const d = BigInt(-e);
+    n = m >> d;
+    // ceil: a positive value with a fraction goes up; a negative one (truncated towards zero) already went up.
+    if (!x.neg && (m & ((1n << d) - 1n)) !== 0n) n++;
+  }
+  if (n >= TWO63) return -TWO63;
+  return x.neg ? -n : n;
 }
 
 type Blockable = { list: ListObject; zset: ZsetObject };

@@ -308,3 +308,46 @@ export const monitorCommands: CommandDefinition[] = [
     },
   },
 ];
+
+/**
+ * replicationFeedMonitors' line, straight to bytes: `+<time> [<db> <peer>]`, then each argument as sdscatrepr
+ * quotes it (integers as plain digits in quotes), then CRLF. Written byte by byte because a large value quoted
+ * this way can be four times its size, past the longest JS string (a 200 MB SET under MONITOR would not fit).
+ */
+export function monitorLine(head: string, argv: readonly string[]): Uint8Array {
+  let size = head.length + 2;
+  for (const a of argv) {
+    size += 3;
+    for (let i = 0; i < a.length; i++) size += reprWidth(a.charCodeAt(i));
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < head.length; i++) out[at++] = head.charCodeAt(i);
+  for (const a of argv) {
+    out[at++] = 32;
+    out[at++] = 34;
+    for (let i = 0; i < a.length; i++) {
+      const c = a.charCodeAt(i);
+      const escape = REPR_ESCAPES[c];
+      if (escape !== undefined) {
+        out[at++] = 92;
+        out[at++] = escape;
+      } else if (c >= 32 && c <= 126) out[at++] = c;
+      else {
+        out[at++] = 92;
+        out[at++] = 120;
+        out[at++] = HEX.charCodeAt(c >> 4);
+        out[at++] = HEX.charCodeAt(c & 15);
+      }
+    }
+    out[at++] = 34;
+  }
+  out[at++] = 13;
+  out[at++] = 10;
+  return out;
+}
+
+const HEX = '0123456789abcdef';
+/** sdscatrepr's two-character escapes: \\ \" \n \r \t \a \b. */
+const REPR_ESCAPES: Record<number, number> = { 92: 92, 34: 34, 10: 110, 13: 114, 9: 116, 7: 97, 8: 98 };
+const reprWidth = (c: number) => (REPR_ESCAPES[c] !== undefined ? 2 : c >= 32 && c <= 126 ? 1 : 4);

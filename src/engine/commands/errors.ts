@@ -7,6 +7,14 @@ export const ERR = {
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
 } as const;
 
+/**
+ * The name of the command running now (c->cmd->fullname): the queued command inside EXEC and the called one
+ * inside a script, where CLIENT LIST's cmd= (lastCommand) still says exec or eval.
+ */
+export function runningCommandName(c: { cmd: { name: string } | undefined; lastCommand: string }): string {
+  return c.cmd?.name ?? c.lastCommand;
+}
+
 export function arityError(fullname: string): string {
   return `ERR wrong number of arguments for '${fullname}' command`;
 }

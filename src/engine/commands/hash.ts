@@ -9,7 +9,7 @@ import type { Server } from '../server/server.ts';
 import type { HashObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { parseRandomCount, sampleIndexes } from './random-count.ts';
-import { ERR, MAX_REPLY_ELEMENTS, arityError, replyTooLarge } from './errors.ts';
+import { ERR, MAX_REPLY_ELEMENTS, arityError, replyTooLarge, runningCommandName } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
@@ -55,7 +55,7 @@ function hashSet(o: HashObject, server: Server, field: string, value: string): b
 /** HSET and HMSET: pairs after the key, all set; the hash is touched once. */
 function hsetGeneric(reply: 'count' | 'ok') {
   return (c: Client, server: Server): void => {
-    if (c.argv.length % 2 === 1) return c.reply.error(arityError(c.lastCommand));
+    if (c.argv.length % 2 === 1) return c.reply.error(arityError(runningCommandName(c)));
     const o = hashForWrite(c, server);
     if (o === null) return;
     tryConversion(o, server, c.argv, 2);

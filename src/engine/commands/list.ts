@@ -7,7 +7,7 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { ListObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
-import { ERR } from './errors.ts';
+import { ERR, arityError, runningCommandName } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { clampRange, lookupOfType } from './lookup.ts';
 import { blockOn, parseTimeout } from './blocking.ts';
@@ -75,7 +75,7 @@ function pop(end: End) {
       if (v === null || v < 0n) return c.reply.error('ERR value is out of range, must be positive');
       count = Number(v);
     } else if (c.argv.length > 3) {
-      return c.reply.error(`ERR wrong number of arguments for '${c.lastCommand}' command`);
+      return c.reply.error(arityError(runningCommandName(c)));
     }
     const o = lookupList(c, server, c.argv[1]);
     if (o === null) return;
@@ -137,12 +137,14 @@ export const listCommands: CommandDefinition[] = [
     summaryZh: '按下标返回列表元素（支持负下标）',
     cost: o1,
     handler: (c, server) => {
-      const index = longArg(c, c.argv[2]);
-      if (index === null) return;
+      // The key first, then the index: a missing key is nil whatever the index says.
       const o = lookupList(c, server, c.argv[1]);
       if (o === null) return;
-      const i = index < 0 ? (o?.value.length ?? 0) + index : index;
-      const v = o?.value[i];
+      if (o === undefined) return c.reply.nullBulk();
+      const index = longArg(c, c.argv[2]);
+      if (index === null) return;
+      const i = index < 0 ? o.value.length + index : index;
+      const v = o.value[i];
       if (v === undefined || i < 0) c.reply.nullBulk();
       else c.reply.bulk(v);
     },
@@ -152,11 +154,12 @@ export const listCommands: CommandDefinition[] = [
     summaryZh: '按下标设置列表元素',
     cost: o1,
     handler: (c, server) => {
-      const index = longArg(c, c.argv[2]);
-      if (index === null) return;
+      // lookupKeyWriteOrReply and the type check come before the index is parsed.
       const o = lookupList(c, server, c.argv[1]);
       if (o === null) return;
       if (o === undefined) return c.reply.error('ERR no such key');
+      const index = longArg(c, c.argv[2]);
+      if (index === null) return;
       const i = index < 0 ? o.value.length + index : index;
       if (i < 0 || i >= o.value.length) return c.reply.error('ERR index out of range');
       o.value[i] = c.argv[3];

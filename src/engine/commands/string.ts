@@ -5,9 +5,9 @@
 import type { CommandDefinition } from './types.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
-import { createGrownStringObject, createPlainStringObject, createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
+import { LAB_MAX_STRING_BYTES, LAB_STRING_LIMIT_ERROR, createGrownStringObject, createPlainStringObject, createRawStringObject, createStringObject, type StringObject } from '../keyspace/object.ts';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../types/long-double.ts';
-import { ERR, arityError, invalidExpireTime } from './errors.ts';
+import { ERR, arityError, invalidExpireTime, runningCommandName } from './errors.ts';
 import { exactMs, parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
@@ -84,7 +84,7 @@ export function newString(server: Server, value: string): StringObject {
 function setGeneric(c: Client, server: Server, key: string, value: string, opts: StringOptions, okReply?: () => void, abortReply?: () => void): void {
   let deadline: number | bigint | null = null;
   if (opts.expire) {
-    deadline = expireDeadlineMs(c, server, opts.expire.unit, opts.expire.arg, c.lastCommand);
+    deadline = expireDeadlineMs(c, server, opts.expire.unit, opts.expire.arg, runningCommandName(c));
     if (deadline === null) return;
   }
   const now = server.nowMs();
@@ -132,7 +132,7 @@ function incrDecr(c: Client, server: Server, by: bigint): void {
 /** Shared arity check for MSET and MSETNX, whose key/value pairs Redis counts itself. */
 function pairsOk(c: Client): boolean {
   if (c.argv.length % 2 === 0) {
-    c.reply.error(arityError(c.lastCommand));
+    c.reply.error(arityError(runningCommandName(c)));
     return false;
   }
   return true;
@@ -324,8 +324,11 @@ export const stringCommands: CommandDefinition[] = [
     handler: (c, server) => {
       const o = lookupString(c, server, c.argv[1]);
       if (o === null) return;
+      // checkStringLength, before the concatenation: past the lab's limit the JS string could not be built.
+      const total = (o?.value.length ?? 0) + c.argv[2].length;
+      if (total > server.config.protoMaxBulkLen) return c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+      if (total > LAB_MAX_STRING_BYTES) return c.reply.error(LAB_STRING_LIMIT_ERROR);
       const value = (o?.value ?? '') + c.argv[2];
-      if (value.length > server.config.protoMaxBulkLen) return c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
       // A new key stores the argument as SET would; appending to an existing value makes it raw.
       c.db.set(c.argv[1], o === undefined ? newString(server, value) : createGrownStringObject(o, value, server.nowMs()), true);
       server.markDirty();
@@ -359,6 +362,7 @@ export const stringCommands: CommandDefinition[] = [
         return c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
       }
       const at = Number(offset);
+      if (Math.max(at + patch.length, o?.value.length ?? 0) > LAB_MAX_STRING_BYTES) return c.reply.error(LAB_STRING_LIMIT_ERROR);
       const old = o?.value ?? '';
       const padded = old.length < at ? old + '\0'.repeat(at - old.length) : old;
       const value = padded.slice(0, at) + patch + padded.slice(at + patch.length);

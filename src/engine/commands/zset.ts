@@ -10,10 +10,10 @@ import type { ZsetObject } from '../keyspace/object.ts';
 import { SkipList, type SkipNode } from '../keyspace/skiplist.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { parseRandomCount } from './random-count.ts';
-import { ERR, MAX_REPLY_ELEMENTS, replyTooLarge } from './errors.ts';
+import { ERR, MAX_REPLY_ELEMENTS, replyTooLarge, runningCommandName } from './errors.ts';
 import { parseInt64 } from './parse.ts';
 import { lookupOfType } from './lookup.ts';
-import { formatDouble17g, parseDouble } from '../types/double.ts';
+import { formatDouble17g, parseDouble, parseRangeDouble } from '../types/double.ts';
 import { blockOn, parseTimeout } from './blocking.ts';
 
 const lookupZset = (c: Client, server: Server, key: string) => lookupOfType(c, server, key, 'zset');
@@ -31,7 +31,10 @@ export function copyZset(o: ZsetObject, server: Server): ZsetObject {
   return z;
 }
 
-/** Listpack scores are stored as numbers, so -0 comes back as 0. */
+/**
+ * A listpack stores a score as text, and -0 comes back from it as 0; a skiplist node keeps -0, and replies print
+ * the score a command computed (ZINCRBY of -0 on a new member answers "-0").
+ */
 const normalize = (score: number) => (score === 0 ? 0 : score);
 
 function setScore(server: Server, z: ZsetObject, member: string, score: number): void {
@@ -40,8 +43,9 @@ function setScore(server: Server, z: ZsetObject, member: string, score: number):
   else if (z.enc === 'listpack' && (z.dict.size + 1 > limit(server, 'zset-max-listpack-entries') || member.length > limit(server, 'zset-max-listpack-value'))) {
     z.enc = 'skiplist';
   }
-  z.dict.set(member, score);
-  z.zsl.insert(score, member);
+  const stored = z.enc === 'listpack' ? normalize(score) : score;
+  z.dict.set(member, stored);
+  z.zsl.insert(stored, member);
 }
 
 function removeMember(z: ZsetObject, member: string): boolean {
@@ -76,11 +80,11 @@ interface ScoreRange {
   maxex: boolean;
 }
 
-/** zslParseRange: "(" makes a bound exclusive; "-inf"/"+inf" are accepted. */
+/** zslParseRange: "(" makes a bound exclusive; each bound is read by bare strtod (so "" is 0 and " 1" is 1). */
 function parseScoreRange(minArg: string, maxArg: string): ScoreRange | null {
   const bound = (s: string): [number, boolean] | null => {
     const ex = s.startsWith('(');
-    const v = parseDouble(ex ? s.slice(1) : s);
+    const v = parseRangeDouble(ex ? s.slice(1) : s);
     return v === null ? null : [v, ex];
   };
   const a = bound(minArg);
@@ -246,12 +250,17 @@ function zrangeGeneric(c: Client, server: Server, opts: { kind?: RangeKind; rev?
   const nodes = !z || (offset < 0 && kind !== 'rank') ? []
     : kind === 'rank' ? byRank(z, start, end, rev) : kind === 'score' ? byScore(z, score!, rev, offset, count) : byLex(z, lex!, rev, offset, count);
   server.spend(nodes.length * COMMAND_COST_NS.perKey);
-  if (opts.store) return storeResult(c, server, c.argv[1], nodes.map((n) => [n.member, n.score] as [string, number]));
+  if (opts.store) return storeResult(c, server, c.argv[1], nodes.map((n) => [n.member, n.score] as [string, number]), true);
   replyNodes(c, nodes, withScores);
 }
 
 /** Store (member, score) pairs at dst as a new sorted set (deleting dst when empty); reply the count. */
-function storeResult(c: Client, server: Server, dst: string, pairs: [string, number][]): void {
+/**
+ * The destination of a STORE form. ZUNIONSTORE and friends build a skiplist and convert it to a listpack if it
+ * is small (zsetConvertToListpackIfNeeded); ZRANGESTORE (`listpackFirst`) starts a listpack and adds members in
+ * order, converting when one does not fit, so only the members added before that point lose a -0.
+ */
+function storeResult(c: Client, server: Server, dst: string, pairs: [string, number][], listpackFirst = false): void {
   if (pairs.length === 0) {
     if (c.db.delete(dst)) server.markDirty();
     return c.reply.integer(0);
@@ -260,10 +269,17 @@ function storeResult(c: Client, server: Server, dst: string, pairs: [string, num
   // zsetConvertToListpackIfNeeded: the result's encoding follows its final size and longest member.
   const longest = pairs.reduce((m, [member]) => Math.max(m, member.length), 0);
   if (pairs.length > limit(server, 'zset-max-listpack-entries') || longest > limit(server, 'zset-max-listpack-value')) z.enc = 'skiplist';
-  for (const [member, score] of pairs) {
-    z.dict.set(member, score);
-    z.zsl.insert(score, member);
+  const tooBig = (i: number) => i + 1 > limit(server, 'zset-max-listpack-entries') || pairs[i][0].length > limit(server, 'zset-max-listpack-value');
+  let convertedAt = z.enc === 'listpack' ? pairs.length : 0;
+  if (listpackFirst && z.enc === 'skiplist') {
+    convertedAt = 0;
+    while (convertedAt < pairs.length && !tooBig(convertedAt)) convertedAt++;
   }
+  pairs.forEach(([member, score], i) => {
+    const stored = i < convertedAt ? normalize(score) : score;
+    z.dict.set(member, stored);
+    z.zsl.insert(stored, member);
+  });
   c.db.set(dst, z);
   server.signalKeyAsReady(c.db.id, dst);
   server.markDirty();
@@ -281,7 +297,7 @@ function setOperation(op: SetOp, form: 'reply' | 'store' | 'card') {
     const numkeysAt = form === 'store' ? 2 : 1;
     const numkeys = parseInt64(c.argv[numkeysAt]);
     if (numkeys === null) return c.reply.error(ERR.notInteger);
-    if (numkeys < 1n) return c.reply.error(`ERR at least 1 input key is needed for '${c.lastCommand}' command`);
+    if (numkeys < 1n) return c.reply.error(`ERR at least 1 input key is needed for '${runningCommandName(c)}' command`);
     const n = Number(numkeys);
     if (n > c.argv.length - numkeysAt - 1) return c.reply.error(ERR.syntax);
     const inputs: (Map<string, number> | null)[] = [];
@@ -358,7 +374,7 @@ function setOperation(op: SetOp, form: 'reply' | 'store' | 'card') {
     }
     server.spend(inputs.reduce((t, m) => t + (m?.size ?? 0), 0) * COMMAND_COST_NS.perKey);
     if (form === 'card') return c.reply.integer(cardLimit > 0 ? Math.min(cardLimit, result.size) : result.size);
-    const pairs = [...result].map(([m, sc]) => [m, normalize(sc)] as [string, number]);
+    const pairs = [...result];
     pairs.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     if (form === 'store') return storeResult(c, server, c.argv[1], pairs);
     replyNodes(c, pairs.map(([member, score]) => ({ member, score }) as SkipNode), withScores);
@@ -666,12 +682,12 @@ export const zsetCommands: CommandDefinition[] = [
           processed++;
           lastScore = score;
           if (score !== cur) {
-            setScore(server, z, member, normalize(score));
+            setScore(server, z, member, score);
             updated++;
           }
         } else {
           if (xx) continue;
-          setScore(server, z, member, normalize(score));
+          setScore(server, z, member, score);
           added++;
           processed++;
           lastScore = score;
@@ -682,7 +698,7 @@ export const zsetCommands: CommandDefinition[] = [
         c.db.touchWatched(c.argv[1]);
         server.markDirty(added + updated);
       }
-      if (incr) return processed > 0 ? replyScore(c, normalize(lastScore)) : c.reply.nullBulk();
+      if (incr) return processed > 0 ? replyScore(c, lastScore) : c.reply.nullBulk();
       c.reply.integer(ch ? added + updated : added);
     },
   },
@@ -700,15 +716,17 @@ export const zsetCommands: CommandDefinition[] = [
         c.db.set(c.argv[1], z);
         server.signalKeyAsReady(c.db.id, c.argv[1]);
       }
-      const score = (z.dict.get(c.argv[3]) ?? 0) + by;
+      // zsetAdd adds the current score only to a member that exists: a new one gets the increment itself (-0 too).
+      const cur = z.dict.get(c.argv[3]);
+      const score = cur === undefined ? by : cur + by;
       if (Number.isNaN(score)) {
         if (z.dict.size === 0) c.db.delete(c.argv[1]);
         return c.reply.error('ERR resulting score is not a number (NaN)');
       }
-      setScore(server, z, c.argv[3], normalize(score));
+      setScore(server, z, c.argv[3], score);
       c.db.touchWatched(c.argv[1]);
       server.markDirty();
-      replyScore(c, normalize(score));
+      replyScore(c, score);
     },
   },
   {

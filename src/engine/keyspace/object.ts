@@ -104,6 +104,16 @@ export function createGrownStringObject(old: StringObject | undefined, value: By
   return o;
 }
 
+/**
+ * The longest string value the lab holds: 512 MB less 64 KB. Values are JS strings, and V8 (Chrome, Node) caps a
+ * string at 2^29 - 24 characters, 24 bytes short of Redis's 512 MB proto-max-bulk-len; the 64 KB margin leaves
+ * room for the text around a value (an error that quotes it, a DUMP payload's header). A command that would
+ * build a longer string is refused with labStringLimitError instead of crashing the node (docs/fidelity.md).
+ */
+export const LAB_MAX_STRING_BYTES = 512 * 1024 * 1024 - 64 * 1024;
+
+export const LAB_STRING_LIMIT_ERROR = `ERR string exceeds Cluster Lab's limit of ${LAB_MAX_STRING_BYTES} bytes (a JavaScript string's maximum length)`;
+
 /** Longest string stored inline with its header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 export const EMBSTR_SIZE_LIMIT = 44;
 

@@ -13,6 +13,7 @@
 import type { ByteString } from '../types/bytes.ts';
 import { bytesToByteString } from '../types/bytes.ts';
 import { BufferedParser } from './input-buffer.ts';
+import { LAB_MAX_STRING_BYTES } from '../keyspace/object.ts';
 
 /** Largest inline request, and largest count line, Redis buffers while waiting for its end (PROTO_INLINE_MAX_SIZE). */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -127,6 +128,8 @@ export class RequestParser extends BufferedParser {
         const ll = parseLongLong(buf, this.pos + 1, cr);
         if (ll === null || ll < 0 || ll > this.limits.protoMaxBulkLen) return this.fail('invalid bulk length');
         if (ll > UNAUTH_MAX_BULK && !this.limits.authenticated) return this.fail('unauthenticated bulk length');
+        // Redis would read it; the lab cannot hold a string this long, so it refuses before buffering any of it.
+        if (ll > LAB_MAX_STRING_BYTES) return this.fail(`bulk length exceeds Cluster Lab's limit of ${LAB_MAX_STRING_BYTES} bytes (a JavaScript string's maximum length)`);
         this.pos = cr + 2;
         this.bulkLen = ll;
       }

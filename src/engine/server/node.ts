@@ -21,14 +21,13 @@ import { processCommand } from './process-command.ts';
 import { unwatchAllKeys } from '../commands/transactions.ts';
 import { publishMessage, unsubscribeAll } from '../commands/pubsub.ts';
 import { PubSubRegistry } from './pubsub-registry.ts';
-import { isCanonicalInt64 } from '../keyspace/object.ts';
+import { monitorLine } from '../commands/client-admin.ts';
 import { ClusterState } from '../cluster/cluster-state.ts';
 import { ClusterBus } from '../cluster/cluster-bus.ts';
 import { BUS_FD } from '../net/sockets.ts';
 import { nodesConfText } from '../cluster/describe.ts';
 import { loadClusterConfig } from '../cluster/nodes-conf.ts';
 import { parseBool } from '../config/config.ts';
-import { repr } from '../types/repr.ts';
 import { byteStringToUtf8 } from '../types/bytes.ts';
 import { MemoryAccounting } from '../memory/used-memory.ts';
 import { ServerStats } from './stats.ts';
@@ -204,6 +203,8 @@ export class RedisNode implements Server {
   /** Counts blocking waits started, so a finished wait knows whether another one replaced it. */
   private syncWaits = 0;
   private commandsThisIteration = 0;
+  /** When securityWarningCommand last logged, in unix seconds (a static time_t that starts at 0 in Redis). */
+  private securityWarningLoggedS = 0;
   /** With observeViews: decides when a view digest goes back with an advance result. */
   private readonly views: ViewDigestTracker | null;
 
@@ -1035,9 +1036,7 @@ export class RedisNode implements Server {
   feedMonitors(c: Client, argv: readonly string[]): void {
     if (this.monitors.size === 0) return;
     const us = this.unixTimeUs();
-    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${c.peer}]`;
-    for (const a of argv) line += ' ' + (a.length <= 20 && isCanonicalInt64(a) ? `"${a}"` : repr(a));
-    const bytes = encodeAscii(line + '\r\n');
+    const bytes = monitorLine(`+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${c.peer}]`, argv);
     for (const m of this.monitors) {
       if (m.closed) continue;
       m.reply.raw(bytes);
@@ -1054,9 +1053,29 @@ export class RedisNode implements Server {
   }
 
   closeAfterReply(c: Client, reason: CloseReason = 'quit'): void {
+    if (reason === 'security') this.securityWarningCommand(c);
     c.closeAfterReply = true;
     c.closeReason = reason;
     this.pendingWrites.add(c);
+  }
+
+  /**
+   * securityWarningCommand: "POST" or "Host:" as a command is an HTTP request aimed at this port. The client is
+   * freed before its pending replies are written (freeClientAsync), and the warning is logged at most once a
+   * minute.
+   */
+  private securityWarningCommand(c: Client): void {
+    c.reply.truncate(0);
+    const now = Math.floor(this.nowMs() / 1000);
+    if (Math.abs(now - this.securityWarningLoggedS) > 60) {
+      this.events.push({
+        type: 'log',
+        at: this.loop.nowUs,
+        level: 'warning',
+        text: 'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.',
+      });
+      this.securityWarningLoggedS = now;
+    }
   }
 
   // --- The event loop's handlers ----------------------------------------------------------------------------

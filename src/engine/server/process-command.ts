@@ -141,7 +141,12 @@ export function call(c: Client, server: Server, cmd: CommandSpec, argv: string[]
   c.propagateAs = null;
   const isExec = cmd.name === 'exec';
   if (isExec) server.execBegin();
+  // c->cmd is the command running now: EXEC's queued commands and a script's calls report errors in their own
+  // name ('hset', not 'exec').
+  const outer = c.cmd;
+  c.cmd = cmd;
   cmd.handler(c, server);
+  c.cmd = outer;
   if (isExec) server.execEnd(c);
   server.stats.lookups.counting = counting;
   // A long script yielded to the event loop: the rest of call() runs when it ends.
@@ -178,10 +183,21 @@ const FORCE_PROPAGATE = new Set(['flushall', 'flushdb']);
 
 const SCRIPT_COMMANDS = new Set(['eval', 'eval_ro', 'evalsha', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
-/** rejectCommand: the command was refused before it ran. */
+/**
+ * rejectCommand: the command was refused before it ran. A refused EXEC (even outside MULTI) ends the
+ * transaction with EXECABORT and the reason (execCommandAbort), e.g. "EXECABORT Transaction discarded because
+ * of: wrong number of arguments for 'exec' command": Redis formats its own reasons without the "ERR " code.
+ */
 function reject(c: Client, server: Server, cmd: CommandSpec, message: string): void {
   flagTransaction(c);
   server.stats.command(cmd.name).rejected++;
+  if (cmd.name === 'exec') {
+    discardTransaction(c);
+    c.reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
+    // MONITOR saw MULTI and nothing queued; EXEC tells it the transaction is over.
+    if (server.monitoring) server.feedMonitors(c, c.argv);
+    return;
+  }
   c.reply.error(message);
 }
 

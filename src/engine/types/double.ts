@@ -31,17 +31,119 @@ function trimZeros(s: string): string {
 }
 
 /**
- * Redis's strtod-based score parsing (getDoubleFromObject): the whole argument must be a number; "inf",
- * "+inf", "-inf" (any case) are accepted; NaN and anything with trailing junk or spaces is not.
+ * Redis's strtod-based score parsing (getDoubleFromObject): the whole argument must be a number (decimal, or a
+ * C99 hex float such as 0x1p3); "inf", "infinity" and a sign are accepted; empty, a leading space, trailing
+ * junk, NaN and a value out of range (1e309, or 1e-400, which underflows to zero) are not.
  */
 export function parseDouble(s: string): number | null {
-  if (s.length === 0 || /^\s/.test(s)) return null;
-  const lower = s.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) && !/^[+-]?0[xX][0-9a-fA-F]+$/.test(s)) return null;
-  const v = /^[+-]?0[xX]/.test(s) ? (s.startsWith('-') ? -1 : 1) * parseInt(s.replace(/^[+-]?0[xX]/, ''), 16) : Number(s);
-  return Number.isNaN(v) ? null : v;
+  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
+  const r = strtod(s);
+  if (r.end !== s.length || Number.isNaN(r.value)) return null;
+  if (r.erange && (r.value === 0 || !Number.isFinite(r.value))) return null;
+  return r.value;
+}
+
+/**
+ * zslParseRange's reading of a score bound (after any "("): bare strtod, with no range check. Leading spaces
+ * are skipped, an empty string is 0, 1e-400 is 0 and -1e309 is -inf; only trailing junk and NaN are refused.
+ * The text ends at a NUL byte, as a C string does.
+ */
+export function parseRangeDouble(s: string): number | null {
+  const r = strtod(s);
+  if ((r.end !== s.length && s.charCodeAt(r.end) !== 0) || Number.isNaN(r.value)) return null;
+  return r.value;
+}
+
+/** C's isspace in the "C" locale. */
+const isCSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+export interface StrtodResult {
+  value: number;
+  /** Where parsing stopped (0 when nothing was converted, as strtod leaves endptr at the start). */
+  end: number;
+  /** errno == ERANGE: the value overflowed to infinity or underflowed (to zero or a subnormal). */
+  erange: boolean;
+}
+
+/**
+ * glibc's strtod over `s`: leading white space, a sign, then "inf"/"infinity", "nan" or "nan(...)", a hex float
+ * (0x, hex digits with an optional point, an optional binary exponent "p"), or a decimal with an optional
+ * exponent. Decimal text converts with JS's own correctly rounded conversion, the same result as glibc's.
+ */
+export function strtod(s: string): StrtodResult {
+  const none = { value: 0, end: 0, erange: false };
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
+  const sign = neg ? -1 : 1;
+  const rest = s.slice(i, i + 8).toLowerCase();
+  if (rest.startsWith('inf')) return { value: sign * Infinity, end: i + (rest === 'infinity' ? 8 : 3), erange: false };
+  if (rest.startsWith('nan')) {
+    let end = i + 3;
+    if (s[end] === '(') {
+      const close = /^\([0-9A-Za-z_]*\)/.exec(s.slice(end));
+      if (close) end += close[0].length;
+    }
+    return { value: NaN, end, erange: false };
+  }
+  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X')) {
+    const hex = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?/.exec(s.slice(i));
+    const intDigits = hex?.[1] ?? '';
+    const fracDigits = hex?.[2] ?? '';
+    // "0x" with no digit converts just the "0".
+    if (intDigits.length + fracDigits.length === 0) return { value: sign * 0, end: i + 1, erange: false };
+    let end = i + hex![0].length;
+    let exp = 0;
+    const p = /^[pP]([+-]?\d+)/.exec(s.slice(end));
+    if (p) {
+      exp = Math.max(-1e6, Math.min(1e6, Number(p[1])));
+      end += p[0].length;
+    }
+    return { ...hexValue(neg, intDigits + fracDigits, exp - 4 * fracDigits.length), end };
+  }
+  const dec = /^(\d*)(?:\.(\d*))?/.exec(s.slice(i))!;
+  if ((dec[1] ?? '').length + (dec[2] ?? '').length === 0) return none;
+  let end = i + dec[0].length;
+  const e = /^[eE][+-]?\d+/.exec(s.slice(end));
+  if (e) end += e[0].length;
+  const text = s.slice(i, end);
+  const magnitude = Number(text);
+  const zeroDigits = !/[1-9]/.test((dec[1] ?? '') + (dec[2] ?? ''));
+  const erange = !Number.isFinite(magnitude) || (magnitude === 0 && !zeroDigits) || (magnitude !== 0 && magnitude < 2.2250738585072014e-308);
+  return { value: sign * magnitude, end, erange };
+}
+
+/** A hex float's value: the integer `digits` (hex) times 2^exp, rounded to a double. */
+function hexValue(neg: boolean, digits: string, exp: number): { value: number; erange: boolean } {
+  let m = BigInt('0x' + digits);
+  const sign = neg ? -1 : 1;
+  if (m === 0n) return { value: sign * 0, erange: false };
+  // Keep 64 significant bits plus a sticky bit, so Number() rounds once, to nearest even.
+  const bits = m.toString(2).length;
+  if (bits > 64) {
+    const drop = bits - 64;
+    const sticky = (m & ((1n << BigInt(drop)) - 1n)) !== 0n ? 1n : 0n;
+    m = (m >> BigInt(drop)) | sticky;
+    exp += drop;
+  }
+  let value = Number(m);
+  let e = exp;
+  while (e > 0) {
+    const step = Math.min(e, 1000);
+    value *= 2 ** step;
+    e -= step;
+  }
+  while (e < 0) {
+    const step = Math.max(e, -1000);
+    value *= 2 ** step;
+    e -= step;
+  }
+  const erange = !Number.isFinite(value) || value < 2.2250738585072014e-308;
+  return { value: sign * value, erange };
 }
 
 const PRECISION = 17;
