@@ -10,6 +10,7 @@ import type { ListObject } from '../keyspace/object.ts';
 import { COMMAND_COST_NS } from '../loop/cost-model.ts';
 import { ERR } from './errors.ts';
 import { parseInt64 } from './parse.ts';
+import { strtod } from '../types/double.ts';
 
 /** lookupKeyByPattern: "#" is the element; otherwise the first "*" becomes the element ("->f" reads a hash field). */
 function lookupByPattern(c: Client, server: Server, pattern: string, element: string): string | null {
@@ -25,17 +26,13 @@ function lookupByPattern(c: Client, server: Server, pattern: string, element: st
   return o.type === 'string' ? o.value : null;
 }
 
-/** C's strtod over the whole string: leading spaces, decimal or hex, inf; trailing junk or NaN is an error. */
+/** C's strtod over the whole string (sortCommand): trailing junk, ERANGE or NaN is an error. */
 function strtodWhole(s: string): number | null {
-  const t = s.replace(/^[ \t\n\v\f\r]+/, '');
-  if (t === '') return s === '' ? 0 : null;
-  const lower = t.toLowerCase();
-  if (/^[+-]?(inf|infinity)$/.test(lower)) return lower.startsWith('-') ? -Infinity : Infinity;
-  if (/^[+-]?0x[0-9a-f]+$/.test(lower)) return (lower.startsWith('-') ? -1 : 1) * parseInt(lower.replace(/^[+-]?0x/, ''), 16);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(lower)) return null;
-  // Out of range (ERANGE) is an error too.
-  const v = Number(t);
-  return Number.isFinite(v) ? v : null;
+  // sortCommand: strtod must reach the end of the C string, without ERANGE (an overflow, or an underflow even
+  // to a subnormal) and without NaN; leading spaces are skipped and "" is 0.
+  const r = strtod(s);
+  if ((r.end !== s.length && s.charCodeAt(r.end) !== 0) || r.erange || Number.isNaN(r.value)) return null;
+  return r.value;
 }
 
 const byteCompare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
