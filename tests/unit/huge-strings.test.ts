@@ -18,6 +18,17 @@ describe('strings past the lab limit', () => {
     expect(LAB_MAX_STRING_BYTES).toBeLessThan(2 ** 29 - 24);
   });
 
+  it('a script returning a Lua string longer than the limit gets the error; the node goes on', async () => {
+    const replies = runCommands([
+      ['EVAL', `return string.rep('x', ${LAB_MAX_STRING_BYTES + 1})`, '0'],
+      ['EVAL', "return string.rep('x', 3)", '0'],
+      ['PING'],
+    ]);
+    await flushReplies();
+    expect(replies).toEqual([refused, { type: 'bulk', value: 'xxx' }, { type: 'status', value: 'PONG' }]);
+    // Building half a gigabyte in fengari takes seconds of real time.
+  }, 60_000);
+
   it('SETRANGE, SETBIT and BITFIELD beyond it are refused and the node survives', async () => {
     const replies = runCommands([
       ['SETRANGE', 'k', '536870890', 'x'],

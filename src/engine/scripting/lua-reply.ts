@@ -10,6 +10,7 @@
  *   the first nil, unless they carry an `err`, `ok`, `double`, `big_number`, `verbatim_string`, `map` or `set`
  *   field.
  */
+import { LAB_MAX_STRING_BYTES, LAB_STRING_LIMIT_ERROR } from '../keyspace/object.ts';
 import { lua, luaBytes, pushString, toByteString, getField, LUA_TBOOLEAN, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, type LuaState } from './lua-api.ts';
 import type { Reply } from '../resp/reply-parser.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
@@ -213,7 +214,9 @@ function writeOneValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, onError
   const t = lua.lua_type(L, -1);
   switch (t) {
     case LUA_TSTRING:
-      out.bulk(toByteString(L, -1) as string);
+      // A JavaScript string cannot hold what a Lua string can (see LAB_MAX_STRING_BYTES): refuse, never crash.
+      if (lua.lua_rawlen(L, -1) > LAB_MAX_STRING_BYTES) out.error(LAB_STRING_LIMIT_ERROR);
+      else out.bulk(toByteString(L, -1) as string);
       break;
     case LUA_TBOOLEAN:
       if (scriptResp === 2) {
