@@ -23,7 +23,8 @@ import { LoadGenerator, type LoadBucket, type VerifyResult } from '../clients/lo
 /** A user action before the session stamps its time. */
 export type ActionInput = LabAction extends infer A ? (A extends LabAction ? Omit<A, 'at'> : never) : never;
 
-export type ProcessState = 'running' | 'paused' | 'dead';
+/** A node's process: running, stopped (SIGSTOP), dead (killed, or exited), or crashed (its code threw). */
+export type ProcessState = 'running' | 'paused' | 'dead' | 'crashed';
 
 export interface SessionBatch {
   /** The host's clock: everything up to here has happened. */
@@ -72,6 +73,8 @@ export class LabSession {
   private readonly addresses: string[] = [];
   private readonly terminals: { id: number; cli: RedisCliSession; write: (s: string) => void }[] = [];
   private disposed = false;
+  /** Nodes whose process crashed (until restarted). */
+  private readonly crashed = new Set<string>();
   /** Set while a replay rebuilds a moment: output from replayed terminals goes nowhere. */
   private replaying = false;
 
@@ -229,6 +232,11 @@ export class LabSession {
     return this.host.isNode(address) ? this.host.sampleKeys(address, slot, count) : Promise.resolve([]);
   }
 
+  /** Make a node's next step throw, as a bug in its code would (tests of crash handling). */
+  injectNodeFailure(address: string): Promise<void> {
+    return this.host.failNextAdvance(address, 'a failure injected by a test');
+  }
+
   /** The address an added node gets: the next free port after the topology's. */
   nextNodeAddress(): string {
     return addressOf(nextFreePort(this.scenario, this.addresses));
@@ -331,7 +339,14 @@ export class LabSession {
       nodeEvents: (node, events) => {
         for (const event of events) this.batch.events.push({ node, event });
       },
-      fault: (fault, node, at) => this.batch.faults.push({ fault, node, at }),
+      fault: (fault, node, at) => {
+        this.batch.faults.push({ fault, node, at });
+        if (fault === 'crashed') {
+          this.crashed.add(node);
+          const why = this.host.crashReasons.get(node) ?? '';
+          this.batch.events.push({ node, event: { type: 'log', at, level: 'warning', text: `Cluster Lab: this node's process crashed (${why})` } });
+        } else if (fault === 'restart') this.crashed.delete(node);
+      },
     };
   }
 
@@ -345,7 +360,7 @@ export class LabSession {
     if (this.disposed || this.replaying) return;
     const b = this.batch;
     b.nowUs = this.host.nowUs;
-    for (const a of this.addresses) b.processes.set(a, !this.host.isNode(a) ? 'dead' : this.host.isPaused(a) ? 'paused' : 'running');
+    for (const a of this.addresses) b.processes.set(a, !this.host.isNode(a) ? (this.crashed.has(a) ? 'crashed' : 'dead') : this.host.isPaused(a) ? 'paused' : 'running');
     this.batch = this.emptyBatch();
     for (const l of this.listeners) l(b);
   }

@@ -16,11 +16,13 @@ const inWorker: RemoteNodeFactory = async (opts) => {
   const service = createNodeService((value) => value);
   await service.create(opts);
   const remote: RemoteNode = {
+    // An exception becomes a rejected promise: the host crashes this node alone.
     advance: async (untilUs, inbox) => service.advance(untilUs, inbox),
     snapshot: async () => service.snapshot(),
     digest: async () => service.digest(),
     slotKeyCounts: async () => service.slotKeyCounts(),
     sampleKeys: async (slot, count) => service.sampleKeys(slot, count),
+    failNextAdvance: async (message) => service.failNextAdvance(message),
   };
   return remote;
 };

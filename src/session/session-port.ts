@@ -30,6 +30,8 @@ export interface SessionPort {
   /** Keys per slot across the running masters; a few keys of one slot on one node (reads only). */
   slotKeyCounts(): Promise<Uint32Array>;
   sampleKeys(node: string, slot: number, count: number): Promise<string[]>;
+  /** Make a node's next step throw, as a bug in its code would (tests of crash handling). */
+  injectNodeFailure(node: string): Promise<void>;
   /** The scenario with every action recorded so far. */
   scenario(): Promise<Scenario>;
   dispose(): Promise<void>;
@@ -79,6 +81,7 @@ export function localSessionPort(factory: RemoteNodeFactory, clock: PacerClock):
     setSpeed: (speed) => need().setSpeed(speed),
     scenario: async () => structuredClone(need().scenario),
     slotKeyCounts: () => need().slotKeyCounts(),
+    injectNodeFailure: (node) => need().injectNodeFailure(node),
     sampleKeys: (node, slot, count) => need().sampleKeys(node, slot, count),
     dispose: async () => {
       await session?.dispose();

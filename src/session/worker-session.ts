@@ -24,6 +24,7 @@ export function workerSessionPort(): SessionPort {
     setSpeed: (speed) => void remote.setSpeed(speed),
     scenario: () => remote.scenario(),
     slotKeyCounts: () => remote.slotKeyCounts(),
+    injectNodeFailure: (node) => remote.injectNodeFailure(node),
     sampleKeys: (node, slot, count) => remote.sampleKeys(node, slot, count),
     async dispose() {
       try {

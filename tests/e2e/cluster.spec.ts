@@ -267,3 +267,26 @@ test('presets: four masters and an empty node; five standalone instances (no slo
   // A standalone instance serves every key itself: no redirection.
   await expect.poll(() => terminalText(page)).toMatch(/7000> SET foo bar\s*\nOK/);
 });
+
+for (const placement of ['lab-worker', 'node-workers'] as const) {
+  test(`a node whose code throws (${placement}) is shown crashed; the rest of the cluster keeps serving; R restarts it`, async ({ page }) => {
+    const errors = collectPageErrors(page);
+    await page.addInitScript(() => localStorage.setItem('cluster-lab.locale', 'en'));
+    await page.goto(placement === 'lab-worker' ? './' : './?placement=node-workers');
+    await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+    await page.evaluate(() => (window as unknown as { __lab: { injectNodeFailure(n: string): Promise<void> } }).__lab.injectNodeFailure('127.0.0.1:7001'));
+    await expect(page.getByTestId('node-7001')).toHaveAttribute('data-process', 'crashed', { timeout: 10_000 });
+    await expect(page.getByTestId('node-7001')).toContainText('crashed');
+    await expect.poll(() => eventLog(page)).toContain('node 7001 crashed');
+    // The others go on: a key served by 7000 is written and read.
+    await typeLine(page, 'SET b 1');
+    await expect.poll(() => terminalText(page)).toMatch(/SET b 1\s*\nOK/);
+    await page.getByTestId('speed').selectOption('10');
+    await expect.poll(() => lab(page, (h) => h.roles()['127.0.0.1:7004']), { timeout: 30_000 }).toBe('master');
+    await page.getByTestId('node-7001').click();
+    await page.keyboard.press('r');
+    await expect(page.getByTestId('node-7001')).toHaveAttribute('data-process', 'running', { timeout: 10_000 });
+    await expect(page.getByTestId('health')).toHaveAttribute('data-healthy', 'true', { timeout: 30_000 });
+    expect(errors).toEqual([]);
+  });
+}

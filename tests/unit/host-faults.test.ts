@@ -9,6 +9,7 @@ import { LockstepHost, type RemoteNodeFactory } from '../../src/hosts/lockstep/l
 import type { BaseHost } from '../../src/hosts/network/base-host.ts';
 import type { LogEntry } from '../../src/hosts/network/fabric.ts';
 import { RedisNode } from '../../src/engine/server/node.ts';
+import { createNodeService } from '../../src/hosts/lockstep/node-service.ts';
 import { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 import type { Reply } from '../../src/engine/resp/reply-parser.ts';
 import { NODES, canonicalHistory, scheduleWorkload } from '../sim/scenarios.ts';
@@ -393,5 +394,45 @@ describe('clock step', () => {
     expect(await call(host, r, ['EXISTS', 'lock'])).toEqual({ type: 'integer', value: 0n });
     // Another client now gets the lock the first one still believes it holds.
     expect(text(await call(host, m, ['SET', 'lock', 'client-2', 'NX', 'PX', '30000']))).toBe('OK');
+  });
+});
+
+describe('a node whose code throws', () => {
+  it('crashes alone in the lockstep host: the history says so, its connections reset, the others answer, a restart serves again', async () => {
+    const services = new Map<string, ReturnType<typeof createNodeService>>();
+    const factory: RemoteNodeFactory = async (opts) => {
+      const service = createNodeService((v) => v);
+      await service.create(opts);
+      services.set(opts.address, service);
+      return {
+        advance: async (u, inbox) => service.advance(u, inbox),
+        snapshot: async () => service.snapshot(),
+        failNextAdvance: async (m) => service.failNextAdvance(m),
+      };
+    };
+    const host = new LockstepHost({ seed: 5 }, factory);
+    await host.addNode({ address: 'a:6379' });
+    await host.addNode({ address: 'b:6379' });
+    const a = new RespConnection(host.connect('cli-a', 'a:6379'));
+    const b = new RespConnection(host.connect('cli-b', 'b:6379'));
+    const first = a.call(['PING']);
+    await host.runUntil(1_000);
+    expect((await first).reply).toEqual({ type: 'status', value: 'PONG' });
+
+    await host.failNextAdvance('a:6379', 'a bug');
+    const lost = a.call(['PING']).catch((e: Error) => e.message);
+    const other = b.call(['PING']);
+    await host.runUntil(3_000);
+    expect(await lost).toBe('connection closed');
+    expect((await other).reply).toEqual({ type: 'status', value: 'PONG' });
+    expect(host.isNode('a:6379')).toBe(false);
+    expect(host.crashReasons.get('a:6379')).toBe('a bug');
+    expect(host.fabric.log.filter((e) => e.kind === 'fault')).toEqual([{ kind: 'fault', fault: 'crashed', node: 'a:6379', at: expect.any(Number) }]);
+
+    host.restart('a:6379');
+    const again = new RespConnection(host.connect('cli-a2', 'a:6379'));
+    const pong = again.call(['PING']);
+    await host.runUntil(6_000);
+    expect((await pong).reply).toEqual({ type: 'status', value: 'PONG' });
   });
 });

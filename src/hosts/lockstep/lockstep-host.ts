@@ -24,6 +24,8 @@ export interface RemoteNode {
   /** Keys per slot and a sample of one slot's keys (optional, like digest). */
   slotKeyCounts?(): Promise<Uint32Array>;
   sampleKeys?(slot: number, count: number): Promise<string[]>;
+  /** Make the next advance throw (tests of crash handling). */
+  failNextAdvance?(message: string): Promise<void>;
   dispose?(): void | Promise<void>;
 }
 
@@ -98,6 +100,19 @@ export class LockstepHost extends BaseHost {
     return r.snapshot();
   }
 
+  /** Why each crashed node crashed (its exception's message), for the screen and the log. */
+  readonly crashReasons = new Map<EndpointId, string>();
+
+  /**
+   * Make the node's next advance throw `message`, as a bug in its code would: the lab's tests use it to check that a
+   * crashing node is one crashed node, not a broken lab.
+   */
+  async failNextAdvance(address: EndpointId, message: string): Promise<void> {
+    const r = this.remotes.get(address);
+    if (!r?.failNextAdvance) throw new Error(`the node at ${address} cannot be made to fail`);
+    await r.failNextAdvance(message);
+  }
+
   /** A node's keys per slot now, or null when the node cannot tell (a stand-in, a dead node). */
   async slotKeyCounts(address: EndpointId): Promise<Uint32Array | null> {
     const r = this.remotes.get(address);
@@ -146,8 +161,17 @@ export class LockstepHost extends BaseHost {
       this.advancing = true;
       try {
         if (this.starting.size > 0) await this.started();
-        const results = await Promise.all(due.map((slot) => this.remotes.get(slot.address)!.advance(end, slot.inbox)));
-        due.forEach((slot, i) => this.applyResult(slot, results[i]));
+        // A node whose code throws (a worker error, an exception in this thread) crashes alone: the others' results
+        // are applied, that node's process ends as after kill -9 (see processCrashed).
+        const results = await Promise.allSettled(due.map((slot) => this.remotes.get(slot.address)!.advance(end, slot.inbox)));
+        due.forEach((slot, i) => {
+          const r = results[i];
+          if (r.status === 'fulfilled') this.applyResult(slot, r.value);
+          else {
+            this.crashReasons.set(slot.address, String((r.reason as Error)?.message ?? r.reason));
+            this.processCrashed(slot.address);
+          }
+        });
       } finally {
         this.advancing = false;
       }

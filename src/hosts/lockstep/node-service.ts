@@ -24,6 +24,8 @@ export interface NodeService {
   /** Keys per slot, and a few keys of one slot: what the slot map's heatmap and hover show (reads only). */
   slotKeyCounts(): Uint32Array;
   sampleKeys(slot: number, count: number): string[];
+  /** The next advance throws `message`, as a bug in the node's code would (tests of crash handling). */
+  failNextAdvance(message: string): void;
 }
 
 /** `transfer` marks buffers to move instead of copy (Comlink.transfer); identity when not available. */
@@ -34,6 +36,7 @@ export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]
     return node;
   };
   const demand = new LuaDemand();
+  let failure: string | null = null;
   /** The Lua runtime being loaded: calls made meanwhile run after it, in the order they came. */
   let loading: Promise<unknown> | null = null;
   const run = <T>(mayNeedLua: () => boolean, call: () => T): T | Promise<T> => {
@@ -51,6 +54,11 @@ export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]
       });
     },
     advance(untilUs, inbox) {
+      if (failure !== null) {
+        const message = failure;
+        failure = null;
+        throw new Error(message);
+      }
       return run(() => demand.inbox(inbox), () => {
         const result = need().advance(untilUs, inbox);
         const buffers: ArrayBuffer[] = [];
@@ -70,6 +78,9 @@ export function createNodeService(transfer: <T>(value: T, buffers: ArrayBuffer[]
     },
     sampleKeys(slot, count) {
       return need().sampleKeysInSlot(slot, count);
+    },
+    failNextAdvance(message) {
+      failure = message;
     },
   };
 }

@@ -487,6 +487,17 @@ export abstract class BaseHost {
   /** Told of each view digest a node returns (nodes started with observeViews): the lab session's. */
   onDigest: ((address: EndpointId, digest: ViewDigest) => void) | null = null;
 
+  /**
+   * The node's code threw (in its worker, or in this thread): the process is gone as after kill -9 (connections
+   * reset, disk kept), the history says it crashed, and a restart starts a new one. The rest of the lab goes on.
+   */
+  protected processCrashed(address: EndpointId): void {
+    if (!this.live.has(address)) return;
+    const at = this.faultTimeUs();
+    this.fault('crashed', address, at);
+    this.endProcess(address, at);
+  }
+
   /** The node ran SHUTDOWN: its process ends as after a kill (connections reset, disk kept), by its own hand. */
   private processExited(address: EndpointId): void {
     this.endProcess(address, this.faultTimeUs());

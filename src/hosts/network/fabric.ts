@@ -37,8 +37,11 @@ export function ipOf(address: string): string {
   return i < 0 ? address : address.slice(0, i);
 }
 
-/** What can happen to a node's process: kill -9, a new process at the same address, SIGSTOP and SIGCONT. */
-export type FaultKind = 'kill' | 'restart' | 'pause' | 'resume' | 'clock-step';
+/**
+ * What can happen to a node's process: kill -9, a new process at the same address, SIGSTOP and SIGCONT, a wall-clock
+ * step, and 'crashed': the process died of its own (its code threw: a bug of the lab, never of the learner).
+ */
+export type FaultKind = 'kill' | 'restart' | 'pause' | 'resume' | 'clock-step' | 'crashed';
 
 /** One line of history: what a node observed, a message delivered, or a fault done to a node's process. */
 export type LogEntry =

@@ -17,6 +17,7 @@ export const threadNodeFactory: RemoteNodeFactory = async (opts) => {
     digest: () => api.digest() as never,
     slotKeyCounts: () => api.slotKeyCounts() as never,
     sampleKeys: (slot, count) => api.sampleKeys(slot, count) as never,
+    failNextAdvance: (message) => api.failNextAdvance(message) as never,
     dispose: async () => {
       api[Comlink.releaseProxy]();
       await worker.terminate();

@@ -18,6 +18,7 @@ export const webWorkerNodeFactory: RemoteNodeFactory = async (opts) => {
     digest: () => api.digest() as never,
     slotKeyCounts: () => api.slotKeyCounts() as never,
     sampleKeys: (slot, count) => api.sampleKeys(slot, count) as never,
+    failNextAdvance: (message) => api.failNextAdvance(message) as never,
     dispose: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -205,6 +205,9 @@ export const en = {
   noSlotsStandalone: 'These are standalone instances: no hash slots, each holds all of its own keys (as the five independent masters Redlock needs).',
   healthStandalone: 'instances up',
   loadStandalone: 'The load generator is a cluster client (it follows MOVED and ASK); standalone instances get their own clients with the lock lessons.',
+  processCrashed: 'crashed',
+  processCrashedLong: 'This process crashed: its code threw (a bug of the lab, reported in the event log). The other nodes go on; restart it from the node menu or press R.',
+  logCrashed: 'node {node} crashed (a bug of the lab: the other nodes go on)',
 };
 
 export type Messages = typeof en;

@@ -207,4 +207,7 @@ export const zhCN: Messages = {
   noSlotsStandalone: '这些是独立实例：没有哈希槽，每个实例保存自己全部的键（就像 Redlock 需要的五个独立主节点）。',
   healthStandalone: '实例运行中',
   loadStandalone: '负载生成器是一个集群客户端（会跟随 MOVED 和 ASK）；独立实例的客户端会在分布式锁的课程中提供。',
+  processCrashed: '已崩溃',
+  processCrashedLong: '该进程崩溃了：它的代码抛出了异常（实验室的缺陷，事件日志中有记录）。其他节点照常运行；可在节点菜单中重启，或按 R。',
+  logCrashed: '节点 {node} 崩溃了（实验室的缺陷：其他节点照常运行）',
 };

@@ -43,7 +43,7 @@ export class EventDescriber {
     for (const f of b.faults) {
       // A power loss kills the process too: one line for it, not two.
       if (f.fault === 'kill' && crashed.has(f.node)) continue;
-      const key = f.fault === 'kill' ? 'logKill' : f.fault === 'restart' ? 'logRestart' : f.fault === 'pause' ? 'logPause' : f.fault === 'resume' ? 'logResume' : 'logClockStep';
+      const key = f.fault === 'kill' ? 'logKill' : f.fault === 'crashed' ? 'logCrashed' : f.fault === 'restart' ? 'logRestart' : f.fault === 'pause' ? 'logPause' : f.fault === 'resume' ? 'logResume' : 'logClockStep';
       out.push({ at: f.at, key, vars: { node: portOf(f.node) }, tone: f.fault === 'restart' || f.fault === 'resume' ? 'heal' : 'fault' });
     }
     for (const { node, event: e } of b.events) {
