@@ -36,3 +36,21 @@ test('a runaway script: the clock and the page keep going, a new redis-cli gets 
   await typeLine(page, 'PING');
   await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/PING\s+PONG/);
 });
+
+test('a script returning a table that contains itself: the terminal prints 7,995 levels as redis-cli does, and the lab goes on', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(m.text());
+  });
+  await openLab(page);
+  await typeLine(page, 'EVAL "local t = {} t[1] = t return t" 0');
+  await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain('1) 1) (error) ERR reached lua stack limit');
+  const text = await terminalText(page);
+  expect(text.split('1) ').length - 1).toBeGreaterThanOrEqual(7995);
+  const before = await clockUs(page);
+  await typeLine(page, 'PING');
+  await expect.poll(() => terminalText(page)).toMatch(/> PING\s*\nPONG/);
+  await expect.poll(() => clockUs(page)).toBeGreaterThan(before);
+  expect(errors).toEqual([]);
+});

@@ -129,3 +129,48 @@ describe('reply parser', () => {
     expect(Buffer.from(encodeCommand(['SET', 'k', ''])).toString('latin1')).toBe('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n');
   });
 });
+
+describe('replies nested deeper than the JavaScript stack would allow recursion', () => {
+  it('a script result nested 7,995 arrays deep parses, and prints as redis-cli 7.0 prints it', async () => {
+    const { ReplyParser } = await import('../../src/engine/resp/reply-parser.ts');
+    const { formatReplyTTY, formatReplyRaw } = await import('../../src/clients/redis-cli/format.ts');
+    // What redis-server 7.0.15 sends for EVAL "local t = {} t[1] = t return t" 0.
+    const depth = 7995;
+    const bytes = new TextEncoder().encode('*1\r\n'.repeat(depth) + '-ERR reached lua stack limit\r\n');
+    const p = new ReplyParser();
+    // In pieces, as a socket delivers them.
+    p.feed(bytes.subarray(0, 1000));
+    expect(p.next()).toBeNull();
+    p.feed(bytes.subarray(1000));
+    const frame = p.next()!;
+    expect(frame.raw.length).toBe(bytes.length);
+    let r = frame.reply;
+    let levels = 0;
+    while (r.type === 'array') {
+      levels++;
+      r = r.value[0];
+    }
+    expect(levels).toBe(depth);
+    expect(r).toEqual({ type: 'error', value: 'ERR reached lua stack limit' });
+    // redis-cli in a terminal: every level's "1) " on one line, then the error (checked against the real one).
+    expect(formatReplyTTY(frame.reply)).toBe('1) '.repeat(depth) + '(error) ERR reached lua stack limit\n');
+    expect(formatReplyRaw(frame.reply)).toBe('ERR reached lua stack limit\n');
+  });
+
+  it('maps, sets and attributes read and print as before (a map holding a set, an attributed value)', async () => {
+    const { ReplyParser } = await import('../../src/engine/resp/reply-parser.ts');
+    const { formatReplyTTY, formatReplyRaw } = await import('../../src/clients/redis-cli/format.ts');
+    const p = new ReplyParser();
+    p.feed(new TextEncoder().encode('%2\r\n+a\r\n~2\r\n:1\r\n:2\r\n+b\r\n|1\r\n+meta\r\n+x\r\n:3\r\n'));
+    const r = p.next()!.reply;
+    expect(r).toEqual({
+      type: 'map',
+      value: [
+        [{ type: 'status', value: 'a' }, { type: 'set', value: [{ type: 'integer', value: 1n }, { type: 'integer', value: 2n }] }],
+        [{ type: 'status', value: 'b' }, { type: 'attribute', value: [[{ type: 'status', value: 'meta' }, { type: 'status', value: 'x' }]], reply: { type: 'integer', value: 3n } }],
+      ],
+    });
+    expect(formatReplyTTY(r)).toBe('1# a => \n   1~ (integer) 1\n   2~ (integer) 2\n2# b => (integer) 3\n');
+    expect(formatReplyRaw(r)).toBe('a 1\n2\nb 3');
+  });
+});

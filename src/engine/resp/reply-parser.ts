@@ -28,7 +28,7 @@ export class ReplyProtocolError extends Error {}
 
 const CR = 13;
 
-/** Thrown inside the recursive reader when the frame is not complete yet. */
+/** Thrown inside the reader when the frame is not complete yet. */
 const INCOMPLETE = Symbol('incomplete');
 
 export class ReplyParser extends BufferedParser {
@@ -74,7 +74,59 @@ export class ReplyParser extends BufferedParser {
     return s;
   }
 
+  /**
+   * One whole reply, however deeply nested, with an explicit stack of the aggregates being filled (a script can
+   * return 8,000 nested arrays; a recursive reader would run out of JavaScript stack on them).
+   */
   private read(): Reply {
+    const stack: OpenAggregate[] = [];
+    for (;;) {
+      let value: Reply | null = this.readOne(stack);
+      // Hand the value up to the aggregates it completes.
+      while (value !== null) {
+        const top = stack.at(-1);
+        if (top === undefined) return value;
+        if (top.kind === 'attribute-reply') {
+          stack.pop();
+          value = { type: 'attribute', value: top.pairs, reply: value };
+          continue;
+        }
+        if (top.kind === 'map' || top.kind === 'attribute') {
+          if (top.key === null) {
+            top.key = value;
+            value = null;
+            break;
+          }
+          top.pairs.push([top.key, value]);
+          top.key = null;
+        } else top.items.push(value);
+        if (--top.left > 0) {
+          value = null;
+          break;
+        }
+        stack.pop();
+        value = this.close(top, stack);
+      }
+    }
+  }
+
+  /** A finished aggregate as a reply, or null for an attribute (the reply it annotates comes next). */
+  private close(a: OpenAggregate, stack: OpenAggregate[]): Reply | null {
+    switch (a.kind) {
+      case 'array':
+      case 'set':
+      case 'push':
+        return { type: a.kind, value: a.items };
+      case 'map':
+        return { type: 'map', value: a.pairs };
+      default:
+        stack.push({ kind: 'attribute-reply', left: 1, items: [], pairs: a.pairs, key: null });
+        return null;
+    }
+  }
+
+  /** The next element: a whole scalar, an empty aggregate, or null after opening an aggregate on `stack`. */
+  private readOne(stack: OpenAggregate[]): Reply | null {
     if (this.pos >= this.end) throw INCOMPLETE;
     const type = this.buf[this.pos++];
     switch (type) {
@@ -95,18 +147,16 @@ export class ReplyParser extends BufferedParser {
       case 42: { // *
         const n = this.int(this.line(), 'array length');
         if (n < 0) return { type: 'nil', kind: 'array' };
-        return { type: 'array', value: this.items(n) };
+        return this.open('array', n, stack);
       }
       case 126: // ~
-        return { type: 'set', value: this.items(this.int(this.line(), 'set length')) };
+        return this.open('set', this.int(this.line(), 'set length'), stack);
       case 62: // >
-        return { type: 'push', value: this.items(this.int(this.line(), 'push length')) };
+        return this.open('push', this.int(this.line(), 'push length'), stack);
       case 37: // %
-        return { type: 'map', value: this.pairs(this.int(this.line(), 'map length')) };
-      case 124: { // |
-        const value = this.pairs(this.int(this.line(), 'attribute length'));
-        return { type: 'attribute', value, reply: this.read() };
-      }
+        return this.open('map', this.int(this.line(), 'map length'), stack);
+      case 124: // |
+        return this.open('attribute', this.int(this.line(), 'attribute length'), stack);
       case 95: // _
         this.line();
         return { type: 'nil', kind: 'null' };
@@ -133,15 +183,23 @@ export class ReplyParser extends BufferedParser {
     }
   }
 
-  private items(n: number): Reply[] {
-    const out: Reply[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.read();
-    return out;
+  /** An aggregate of `n` elements (pairs for maps and attributes): empty ones are whole at once. */
+  private open(kind: OpenAggregate['kind'], n: number, stack: OpenAggregate[]): Reply | null {
+    const a: OpenAggregate = { kind, left: n, items: [], pairs: [], key: null };
+    if (n > 0) {
+      stack.push(a);
+      return null;
+    }
+    return this.close(a, stack);
   }
+}
 
-  private pairs(n: number): [Reply, Reply][] {
-    const out: [Reply, Reply][] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [this.read(), this.read()];
-    return out;
-  }
+/** An aggregate being read: its elements so far and how many are still to come. */
+interface OpenAggregate {
+  kind: 'array' | 'set' | 'push' | 'map' | 'attribute' | 'attribute-reply';
+  left: number;
+  items: Reply[];
+  pairs: [Reply, Reply][];
+  /** A map's or attribute's key waiting for its value. */
+  key: Reply | null;
 }
