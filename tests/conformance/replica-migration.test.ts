@@ -108,8 +108,12 @@ describe('replica migration compared with redis-server', () => {
     for (const r of [real, lab]) {
       expect(r.movers).toBe(1);
       expect(r.expectedMoved).toBe(true);
-      // FAIL of the dead replica (the node timeout and gossip), then 5 s of orphanhood, then the next cron.
-      expect(r.ms).toBeGreaterThan(T + 5000);
+      // FAIL of the dead replica (the node timeout and gossip), then 5 s of orphanhood, then the next cron. The
+      // 5 s are counted from the master's orphaned_time, which clusterHandleSlaveMigration sets and clears only
+      // when it runs (in Redis as in the lab): a short orphan phase while the cluster was being set up can leave
+      // it set, and then the move follows the FAIL at once. So the bound that always holds is the FAIL's; the
+      // 5 s delay itself is checked in tests/sim/cluster-replica-migration.test.ts.
+      expect(r.ms).toBeGreaterThan(T);
       expect(r.ms).toBeLessThan(2 * T + 5000 + 3000);
     }
   }, 240_000);
