@@ -37,7 +37,7 @@ export interface KnownNodeDigest {
 }
 
 export interface ViewDigest {
-  /** The node's address ("ip:port"): the one name every host and event gives its process. */
+  /** The node's address ("ip:port"): the one name every host and event gives the node. */
   address: string;
   /** The node's virtual time when the digest was taken. */
   at: TimeUs;
