@@ -268,8 +268,8 @@ export function connectResp(port: number): Promise<RespConnection> {
 
 export { waitPort } from '../../src/hosts/tcp/wait-port.ts';
 
-/** The text of a bulk, verbatim or status reply (INFO, CLUSTER INFO, CLUSTER NODES...). */
-async function replyText(c: RespConnection, ...args: string[]): Promise<string> {
+/** The text of a bulk, verbatim or status reply (INFO, CLUSTER INFO, CLUSTER NODES...); anything else throws. */
+export async function replyText(c: RespConnection, ...args: string[]): Promise<string> {
   const r = (await c.call(args)).reply;
   if (r.type !== 'bulk' && r.type !== 'verbatim' && r.type !== 'status') throw new Error(`${args.join(' ')}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   return r.value;
@@ -323,4 +323,21 @@ export async function killAll(procs: readonly ChildProcess[]): Promise<void> {
       return gone;
     }),
   );
+}
+
+/** One line of CLUSTER NODES: the node's id, port and master's id (null for a master). */
+export interface ClusterNodeLine {
+  id: string;
+  port: number;
+  master: string | null;
+}
+
+/** CLUSTER NODES as `c` sees it; `skipFailed` leaves out nodes flagged fail or fail?. */
+export async function clusterNodeLines(c: RespConnection, skipFailed = false): Promise<ClusterNodeLine[]> {
+  return (await replyText(c, 'CLUSTER', 'NODES'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => !skipFailed || !f[2].includes('fail'))
+    .map((f) => ({ id: f[0], port: Number(f[1].split(':')[1].split('@')[0]), master: f[3] === '-' ? null : f[3] }));
 }

@@ -16,17 +16,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Cluster } from 'ioredis';
-import { ROOT, connectResp, freePortPair, killAll, untilClusterReady, waitPort } from './harness.ts';
+import { ROOT, connectResp, freePortPair, killAll, untilClusterReady, waitPort, replyText as text, clusterNodeLines } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 const T = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function text(c: RespConnection, ...args: string[]): Promise<string> {
-  const r = (await c.call(args)).reply;
-  if (r.type !== 'bulk' && r.type !== 'verbatim' && r.type !== 'status') throw new Error(`${args.join(' ')}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-  return r.value;
-}
+const nodes = (c: RespConnection) => clusterNodeLines(c);
 
 function field(info: string, name: string): string | undefined {
   return info.split('\r\n').find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1);
@@ -38,20 +33,6 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 30_000): Pro
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await sleep(100);
   }
-}
-
-interface NodeLine {
-  id: string;
-  port: number;
-  master: string | null;
-}
-
-async function nodes(c: RespConnection): Promise<NodeLine[]> {
-  return (await text(c, 'CLUSTER', 'NODES'))
-    .trim()
-    .split('\n')
-    .map((l) => l.split(' '))
-    .map((f) => ({ id: f[0], port: Number(f[1].split(':')[1].split('@')[0]), master: f[3] === '-' ? null : f[3] }));
 }
 
 /** Every key with its value (the writers only SET strings). */

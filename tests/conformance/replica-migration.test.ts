@@ -10,33 +10,13 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROOT, connectResp, freePortPair, killAll, waitPort } from './harness.ts';
+import { ROOT, connectResp, freePortPair, killAll, waitPort, replyText as text, clusterNodeLines, type ClusterNodeLine } from './harness.ts';
 import type { RespConnection } from '../../src/clients/protocol/resp-connection.ts';
 
 // 5 s rather than 2: with many processes on two busy cores, a 2 s timeout lets nodes flag each other PFAIL.
 const T = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function text(c: RespConnection, ...args: string[]): Promise<string> {
-  const r = (await c.call(args)).reply;
-  if (r.type !== 'bulk' && r.type !== 'verbatim' && r.type !== 'status') throw new Error(`${args.join(' ')}: ${JSON.stringify(r)}`);
-  return r.value;
-}
-
-interface NodeLine {
-  id: string;
-  port: number;
-  master: string | null;
-}
-
-async function nodes(c: RespConnection): Promise<NodeLine[]> {
-  return (await text(c, 'CLUSTER', 'NODES'))
-    .trim()
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((f) => !f[2].includes('fail'))
-    .map((f) => ({ id: f[0], port: Number(f[1].split(':')[1].split('@')[0]), master: f[3] === '-' ? null : f[3] }));
-}
+const nodes = (c: RespConnection) => clusterNodeLines(c, true);
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -66,7 +46,7 @@ async function scenario(server: 'redis-server' | 'cluster-lab-server'): Promise<
     await until('cluster ok', async () => (await text(first, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
     cli('--cluster', 'add-node', `127.0.0.1:${ports[6]}`, `127.0.0.1:${ports[0]}`, '--cluster-slave', '--cluster-master-id', donor.id);
     // Ready: all seven known to all with the same roles, every replica synced.
-    const shape = (v: NodeLine[]) => v.map((n) => `${n.id}>${n.master ?? '-'}`).sort().join(',');
+    const shape = (v: ClusterNodeLine[]) => v.map((n) => `${n.id}>${n.master ?? '-'}`).sort().join(',');
     await until(`${server}: seven nodes agreeing on roles, replicas synced`, async () => {
       let first: string | null = null;
       for (const c of conns.values()) {
